@@ -1,0 +1,225 @@
+//! The canonical query string: parameters decoded, re-encoded and sorted.
+//!
+//! Names and values are re-encoded lazily, byte by byte, while they are compared and
+//! written, so canonicalizing a query allocates nothing per parameter.
+
+use std::cmp::Ordering;
+
+use percent_encoding::{percent_decode_str, percent_encode, PercentDecode};
+
+use super::path::UNRESERVED_ONLY;
+use super::Sink;
+
+/// A query parameter's name or value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Component<'a> {
+    text: &'a str,
+    /// `text` is already canonical: only unreserved characters and `%XX` escapes of the
+    /// others, with upper-case hex.
+    canonical: bool,
+}
+
+impl<'a> Component<'a> {
+    /// A name or value as it came on the wire: percent-decoded, then encoded with only
+    /// unreserved characters left, so that `%E1%88%B4` and a raw `ሴ` canonicalize alike.
+    /// A `+` is a literal plus, not a space.
+    pub(crate) fn raw(text: &'a str) -> Self {
+        Self {
+            text,
+            canonical: text.bytes().all(is_unreserved),
+        }
+    }
+
+    /// A value this crate encoded itself (`X-Amz-Credential`, ...), used as it is.
+    pub(crate) fn encoded(text: &'a str) -> Self {
+        Self {
+            text,
+            canonical: true,
+        }
+    }
+
+    fn bytes(&self) -> CanonicalBytes<'a> {
+        if self.canonical {
+            CanonicalBytes::Plain(self.text.bytes())
+        } else {
+            CanonicalBytes::Encoding {
+                decoded: percent_decode_str(self.text),
+                pending: [0; 3],
+                at: 0,
+                len: 0,
+            }
+        }
+    }
+
+    /// Whether the canonical form equals `name`.
+    pub(crate) fn is(&self, name: &str) -> bool {
+        self.bytes().eq(name.bytes())
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        if self.canonical && other.canonical {
+            self.text.cmp(other.text)
+        } else {
+            self.bytes().cmp(other.bytes())
+        }
+    }
+
+    fn write<S: Sink>(&self, sink: &mut S) {
+        if self.canonical {
+            sink.put_str(self.text);
+            return;
+        }
+        let mut buf = [0u8; 96];
+        let mut len = 0;
+        for b in self.bytes() {
+            if len == buf.len() {
+                sink.put(&buf);
+                len = 0;
+            }
+            buf[len] = b;
+            len += 1;
+        }
+        sink.put(&buf[..len]);
+    }
+}
+
+/// The bytes of a component in canonical form, produced on the fly.
+enum CanonicalBytes<'a> {
+    Plain(std::str::Bytes<'a>),
+    Encoding {
+        decoded: PercentDecode<'a>,
+        pending: [u8; 3],
+        at: u8,
+        len: u8,
+    },
+}
+
+impl Iterator for CanonicalBytes<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        match self {
+            Self::Plain(bytes) => bytes.next(),
+            Self::Encoding {
+                decoded,
+                pending,
+                at,
+                len,
+            } => {
+                if at < len {
+                    let b = pending[usize::from(*at)];
+                    *at += 1;
+                    return Some(b);
+                }
+                let b = decoded.next()?;
+                if is_unreserved(b) {
+                    return Some(b);
+                }
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                *pending = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]];
+                *at = 1;
+                *len = 3;
+                Some(b'%')
+            }
+        }
+    }
+}
+
+/// One query parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueryParam<'a> {
+    pub(crate) name: Component<'a>,
+    pub(crate) value: Component<'a>,
+}
+
+impl QueryParam<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name
+            .cmp(&other.name)
+            .then_with(|| self.value.cmp(&other.value))
+    }
+}
+
+/// The parameters of a raw query string (without `?`), appended to `out` in the order
+/// given. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=` has an empty value.
+pub(crate) fn parse_into<'a>(raw: &'a str, out: &mut Vec<QueryParam<'a>>) {
+    for piece in raw.split('&').filter(|piece| !piece.is_empty()) {
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        out.push(QueryParam {
+            name: Component::raw(name),
+            value: Component::raw(value),
+        });
+    }
+}
+
+/// How many parameters a raw query string holds at most, to size a vector once.
+pub(crate) fn count_upper_bound(raw: &str) -> usize {
+    raw.bytes().filter(|&b| b == b'&').count() + 1
+}
+
+/// Appends `raw` to `out` encoded as a canonical query component.
+pub(crate) fn encode_into(out: &mut String, raw: &str) {
+    out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Sorts by encoded name, then encoded value, comparing bytes as SigV4 requires.
+pub(crate) fn sort(params: &mut [QueryParam<'_>]) {
+    params.sort_unstable_by(|a, b| a.cmp(b));
+}
+
+pub(crate) fn write<S: Sink>(sink: &mut S, sorted: &[QueryParam<'_>]) {
+    for (i, param) in sorted.iter().enumerate() {
+        if i > 0 {
+            sink.put(b"&");
+        }
+        param.name.write(sink);
+        sink.put(b"=");
+        param.value.write(sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(raw: &str) -> String {
+        let mut params = Vec::new();
+        parse_into(raw, &mut params);
+        sort(&mut params);
+        let mut out = Vec::new();
+        write(&mut out, &params);
+        String::from_utf8(out).expect("ASCII")
+    }
+
+    #[test]
+    fn encodes_sorts_and_keeps_empty_values() {
+        assert_eq!(
+            canonical("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
+            "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
+        );
+        assert_eq!(canonical("ሴ=bar"), "%E1%88%B4=bar");
+        assert_eq!(canonical("b&a=&&c=1"), "a=&b=&c=1");
+        assert_eq!(canonical("a=2&a=1&a=10"), "a=1&a=10&a=2");
+        assert_eq!(canonical("k=a+b c%2fd"), "k=a%2Bb%20c%2Fd");
+        assert_eq!(canonical("bad=%zz%4"), "bad=%25zz%254");
+        assert_eq!(canonical("%41=1&B=2"), "A=1&B=2");
+    }
+
+    #[test]
+    fn sorts_by_encoded_bytes_not_raw_bytes() {
+        // Raw '~' (0x7e) sorts after 'a'; encoded '%' (0x25) of a space sorts before it.
+        assert_eq!(canonical("a=~&a= "), "a=%20&a=~");
+        assert_eq!(canonical("x%2Fy=1&x-y=2"), "x%2Fy=1&x-y=2");
+    }
+
+    #[test]
+    fn long_values_are_written_whole() {
+        let value = "/".repeat(200);
+        let expect = format!("k={}", "%2F".repeat(200));
+        assert_eq!(canonical(&format!("k={value}")), expect);
+    }
+}

@@ -1,0 +1,191 @@
+//! Credentials: an access key id, its secret, and optionally a session token and an expiry.
+
+use std::fmt;
+
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use crate::error::SigningError;
+
+/// A secret string: its `Debug` prints a placeholder and its memory is zeroed on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Zeroizing::new(value.into()))
+    }
+
+    /// The secret itself. Take care where it goes.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("** redacted **")
+    }
+}
+
+/// AWS credentials, as a role or a user holds them.
+///
+/// Built through [`Credentials::new`], which checks the values once, so that signing never
+/// meets a malformed access key id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    access_key_id: String,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
+    expiry: Option<OffsetDateTime>,
+}
+
+impl Credentials {
+    /// Long-term credentials: an access key id and its secret.
+    ///
+    /// The access key id must be non-empty printable ASCII without `/` or spaces, since it is
+    /// written into the credential scope; the secret must be non-empty.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Result<Self, SigningError> {
+        let access_key_id = access_key_id.into();
+        let secret_access_key = Secret::new(secret_access_key);
+        if access_key_id.is_empty()
+            || !access_key_id
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'/')
+        {
+            return Err(SigningError::InvalidAccessKeyId);
+        }
+        if secret_access_key.expose().is_empty() {
+            return Err(SigningError::EmptySecretKey);
+        }
+        Ok(Self {
+            access_key_id,
+            secret_access_key,
+            session_token: None,
+            expiry: None,
+        })
+    }
+
+    /// Adds the session token that temporary credentials carry.
+    ///
+    /// The token must be sendable as an HTTP header value: visible ASCII, space or tab.
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Result<Self, SigningError> {
+        let token = Secret::new(token);
+        if token.expose().is_empty()
+            || !token
+                .expose()
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        {
+            return Err(SigningError::InvalidSessionToken);
+        }
+        self.session_token = Some(token);
+        Ok(self)
+    }
+
+    /// Sets the time at which the credentials stop working.
+    pub fn with_expiry(mut self, expiry: OffsetDateTime) -> Self {
+        self.expiry = Some(expiry);
+        self
+    }
+
+    /// The access key id (`AKIA...` for a user, `ASIA...` for temporary credentials).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The secret access key.
+    pub fn secret_access_key(&self) -> &Secret {
+        &self.secret_access_key
+    }
+
+    /// The session token, for temporary credentials.
+    pub fn session_token(&self) -> Option<&Secret> {
+        self.session_token.as_ref()
+    }
+
+    /// When the credentials stop working, if they do.
+    pub fn expiry(&self) -> Option<OffsetDateTime> {
+        self.expiry
+    }
+
+    /// Whether the credentials have stopped working at `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expiry.is_some_and(|expiry| expiry <= now)
+    }
+
+    /// Whether the credentials stop working within `window` of `now` (or already have).
+    pub fn expires_within(&self, now: OffsetDateTime, window: Duration) -> bool {
+        self.expiry
+            .is_some_and(|expiry| expiry <= now.saturating_add(window))
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .field("expiry", &self.expiry)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+            .and_then(|c| c.with_session_token("TOKEN-VALUE-123"))
+            .expect("valid credentials");
+        let shown = format!("{creds:?}");
+        assert!(shown.contains("AKIDEXAMPLE"));
+        assert!(!shown.contains("wJalrXUtnFEMI"));
+        assert!(!shown.contains("TOKEN-VALUE-123"));
+    }
+
+    #[test]
+    fn rejects_bad_access_key_ids() {
+        for bad in ["", "AKID/X", "AKID X", "AKID\u{e9}"] {
+            assert_eq!(
+                Credentials::new(bad, "secret"),
+                Err(SigningError::InvalidAccessKeyId),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Credentials::new("AKID", ""),
+            Err(SigningError::EmptySecretKey)
+        );
+    }
+
+    #[test]
+    fn rejects_tokens_with_line_breaks() {
+        let creds = Credentials::new("AKID", "secret").expect("valid");
+        assert_eq!(
+            creds.with_session_token("a\r\nb"),
+            Err(SigningError::InvalidSessionToken)
+        );
+    }
+
+    #[test]
+    fn expiry_windows() {
+        let creds = Credentials::new("AKID", "secret")
+            .expect("valid")
+            .with_expiry(datetime!(2026-01-01 12:00 UTC));
+        assert!(!creds.is_expired(datetime!(2026-01-01 11:59:59 UTC)));
+        assert!(creds.is_expired(datetime!(2026-01-01 12:00 UTC)));
+        assert!(creds.expires_within(datetime!(2026-01-01 11:55 UTC), Duration::minutes(5)));
+        assert!(!creds.expires_within(datetime!(2026-01-01 11:54 UTC), Duration::minutes(5)));
+        let forever = Credentials::new("AKID", "secret").expect("valid");
+        assert!(!forever.is_expired(datetime!(9999-01-01 0:00 UTC)));
+    }
+}

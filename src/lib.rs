@@ -1,0 +1,48 @@
+//! AWS Signature Version 4, without I/O.
+//!
+//! `sigv4` signs requests (in headers or as presigned URLs, for S3 or any other service)
+//! and exposes every intermediate value of the signature for debugging. It never touches
+//! the network, files or the clock: the caller hands it bytes and a time.
+//!
+//! ```
+//! use sigv4::{Credentials, Payload, SignableRequest, Signer, SigningParams, SigningSettings};
+//! use time::macros::datetime;
+//!
+//! let credentials = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?;
+//! let signer = Signer::new(SigningSettings::s3());
+//! let params = SigningParams::new(&credentials, "us-east-1", "s3", datetime!(2013-05-24 0:00 UTC));
+//!
+//! let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+//!     .header("range", "bytes=0-9")
+//!     .body(())
+//!     .expect("a valid request");
+//! signer.sign_http(&mut request, Payload::Bytes(b""), &params)?;
+//! assert!(request.headers()["authorization"]
+//!     .to_str()
+//!     .expect("ASCII")
+//!     .ends_with("Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
+//! # Ok::<(), sigv4::SigningError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod canonical;
+mod credentials;
+mod error;
+mod presign;
+mod request;
+mod scope;
+mod settings;
+mod sign;
+mod signing_key;
+mod time;
+
+pub use crate::credentials::{Credentials, Secret};
+pub use crate::error::SigningError;
+pub use crate::presign::{PresignedRequest, MAX_EXPIRES};
+pub use crate::request::{Payload, SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
+pub use crate::scope::{CredentialScope, ALGORITHM};
+pub use crate::settings::{SessionTokenMode, SigningSettings, DEFAULT_EXCLUDED_HEADERS};
+pub use crate::sign::{Signer, SigningDetails, SigningOutput, SigningParams};
+pub use crate::signing_key::{SigningKey, SigningKeyCache, DEFAULT_CACHE_CAPACITY, TERMINATOR};
+pub use crate::time::AmzDate;

@@ -1,0 +1,238 @@
+//! Presigning: the signature carried in the query string, for URLs handed to someone else.
+
+use std::fmt::Write as _;
+
+use time::Duration;
+
+use crate::canonical::{self, CanonicalRequest, Component, QueryParam};
+use crate::error::SigningError;
+use crate::request::{Payload, SignableRequest};
+use crate::scope::ALGORITHM;
+use crate::settings::SessionTokenMode;
+use crate::sign::{
+    query_with_room, signature_str, PayloadHash, Signer, SigningDetails, SigningParams, Start,
+};
+use crate::signing_key::TERMINATOR;
+
+/// The longest a presigned URL may live: seven days, in seconds.
+pub const MAX_EXPIRES: u64 = 604_800;
+
+/// The query parameters presigning adds, which a request to presign must not already hold.
+const PRESIGN_PARAMS: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Security-Token",
+    "X-Amz-Signature",
+];
+
+/// A presigned request target: the path and the query with the signature in it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PresignedRequest {
+    target: String,
+    params_at: usize,
+}
+
+impl PresignedRequest {
+    /// The request target to send: `/path?original-query&X-Amz-Algorithm=...&X-Amz-Signature=...`.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The query parameters that presigning added, encoded and joined with `&`.
+    pub fn params(&self) -> &str {
+        self.target.get(self.params_at..).unwrap_or("")
+    }
+
+    /// The signature, 64 hex digits.
+    pub fn signature(&self) -> &str {
+        let at = self.target.len().saturating_sub(64);
+        self.target.get(at..).unwrap_or("")
+    }
+
+    /// The URI with `base`'s scheme and authority and this target.
+    pub fn uri(&self, base: &http::Uri) -> Result<http::Uri, SigningError> {
+        let mut parts = base.clone().into_parts();
+        parts.path_and_query = Some(
+            self.target
+                .parse()
+                .map_err(|_| SigningError::InvalidUri)?,
+        );
+        http::Uri::from_parts(parts).map_err(|_| SigningError::InvalidUri)
+    }
+
+    /// Replaces an `http` request's URI with the presigned one.
+    pub fn apply_to<B>(&self, request: &mut http::Request<B>) -> Result<(), SigningError> {
+        *request.uri_mut() = self.uri(request.uri())?;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for PresignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A presigned URL is a bearer credential until it expires: show where it goes,
+        // not what opens it.
+        let path = self.target.split('?').next().unwrap_or("");
+        f.debug_struct("PresignedRequest")
+            .field("path", &path)
+            .field("signature", &"** redacted **")
+            .finish()
+    }
+}
+
+impl Signer {
+    /// Presigns `request`: the signature goes into the query string and stays valid for
+    /// `expires_in` seconds (1 to 604800).
+    ///
+    /// Fails when the credentials expire before the URL would, unless the settings allow
+    /// it ([`SigningSettings::allow_presign_beyond_expiry`](crate::SigningSettings)).
+    pub fn presign(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'_>,
+        expires_in: u64,
+    ) -> Result<PresignedRequest, SigningError> {
+        self.presign_inner(request, params, expires_in, None)
+    }
+
+    /// Presigns `request` and returns the intermediate values too.
+    pub fn presign_explained(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'_>,
+        expires_in: u64,
+    ) -> Result<(PresignedRequest, SigningDetails), SigningError> {
+        let mut details = SigningDetails::default();
+        let out = self.presign_inner(request, params, expires_in, Some(&mut details))?;
+        Ok((out, details))
+    }
+
+    /// Presigns an `http` request in place, replacing its URI.
+    pub fn presign_http<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        params: &SigningParams<'_>,
+        expires_in: u64,
+    ) -> Result<(), SigningError> {
+        let presigned = self.presign(&SignableRequest::from_http(request, payload), params, expires_in)?;
+        presigned.apply_to(request)
+    }
+
+    fn presign_inner(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'_>,
+        expires_in: u64,
+        details: Option<&mut SigningDetails>,
+    ) -> Result<PresignedRequest, SigningError> {
+        if !(1..=MAX_EXPIRES).contains(&expires_in) {
+            return Err(SigningError::ExpiresOutOfRange {
+                seconds: expires_in,
+            });
+        }
+        let start = Start::new(self, request, params)?;
+        if let Some(expiry) = params.credentials.expiry() {
+            // `expires_in` is at most seven days, so this cannot overflow a real date.
+            let url_expiry = params
+                .time
+                .saturating_add(Duration::seconds(expires_in.min(MAX_EXPIRES) as i64));
+            if expiry < url_expiry && !self.settings.allow_presign_beyond_expiry {
+                return Err(SigningError::CredentialsExpireBeforeUrl { expiry, url_expiry });
+            }
+        }
+        let payload_hash = PayloadHash::of(request.payload)?;
+        let headers = self.signed_headers(request, &[])?;
+        let sign_token = self.settings.session_token == SessionTokenMode::Signed;
+
+        let mut target = String::with_capacity(
+            request.path.len()
+                + request.query.map_or(0, str::len)
+                + 256
+                + start.token.map_or(0, |t| t.len() * 3),
+        );
+        target.push_str(request.path);
+        target.push('?');
+        if let Some(query) = request.query.filter(|q| !q.is_empty()) {
+            target.push_str(query);
+            target.push('&');
+        }
+        let params_at = target.len();
+        let value = |target: &mut String, name: &str, write: &dyn Fn(&mut String)| {
+            if target.len() > params_at {
+                target.push('&');
+            }
+            target.push_str(name);
+            target.push('=');
+            let from = target.len();
+            write(target);
+            from..target.len()
+        };
+        let algorithm = value(&mut target, "X-Amz-Algorithm", &|t| t.push_str(ALGORITHM));
+        let credential = value(&mut target, "X-Amz-Credential", &|t| {
+            canonical::query::encode_into(t, params.credentials.access_key_id());
+            // Region and service are checked to hold only unreserved characters, so the
+            // scope needs no encoding but for its slashes.
+            let scope = start.scope();
+            for part in [scope.date_stamp(), scope.region(), scope.service()] {
+                t.push_str("%2F");
+                t.push_str(part);
+            }
+            t.push_str("%2F");
+            t.push_str(TERMINATOR);
+        });
+        let date = value(&mut target, "X-Amz-Date", &|t| t.push_str(start.date.as_str()));
+        let signed_headers = value(&mut target, "X-Amz-SignedHeaders", &|t| {
+            canonical::headers::push_signed_names(t, &headers, "%3B")
+        });
+        let expires = value(&mut target, "X-Amz-Expires", &|t| {
+            let _ = write!(t, "{expires_in}");
+        });
+        let token = start.token.map(|token| {
+            value(&mut target, "X-Amz-Security-Token", &|t| {
+                canonical::query::encode_into(t, token)
+            })
+        });
+
+        let mut query = query_with_room(request, PRESIGN_PARAMS.len());
+        if let Some(taken) = query.iter().find_map(|p| {
+            PRESIGN_PARAMS
+                .iter()
+                .find(|name| p.name.is(name))
+        }) {
+            return Err(SigningError::QueryAlreadySigned {
+                name: (*taken).to_owned(),
+            });
+        }
+        let ours = [
+            Some(("X-Amz-Algorithm", algorithm)),
+            Some(("X-Amz-Credential", credential)),
+            Some(("X-Amz-Date", date)),
+            Some(("X-Amz-Expires", expires)),
+            token.filter(|_| sign_token).map(|t| ("X-Amz-Security-Token", t)),
+            Some(("X-Amz-SignedHeaders", signed_headers)),
+        ];
+        for (name, range) in ours.into_iter().flatten() {
+            query.push(QueryParam {
+                name: Component::encoded(name),
+                value: Component::encoded(target.get(range).unwrap_or("")),
+            });
+        }
+        canonical::query::sort(&mut query);
+        let canonical = CanonicalRequest {
+            method: request.method,
+            path: request.path,
+            path_rules: self.path_rules(),
+            query: &query,
+            headers: &headers,
+            payload_hash: payload_hash.as_str(),
+        };
+        let signature = start.signature(&canonical, details);
+        drop(query);
+        target.push_str("&X-Amz-Signature=");
+        target.push_str(signature_str(&signature));
+        Ok(PresignedRequest { target, params_at })
+    }
+}

@@ -1,0 +1,126 @@
+//! The credential scope: `date/region/service/aws4_request`.
+
+use crate::canonical::Sink;
+use crate::error::SigningError;
+use crate::signing_key::TERMINATOR;
+
+/// The algorithm name that opens the string to sign and the `Authorization` header.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The scope a signature is valid for: one day, one region, one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialScope<'a> {
+    pub(crate) date_stamp: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) service: &'a str,
+}
+
+impl<'a> CredentialScope<'a> {
+    /// A scope from its parts; region and service must be non-empty and made of
+    /// `[A-Za-z0-9-._]`, the date stamp eight digits.
+    pub fn new(date_stamp: &'a str, region: &'a str, service: &'a str) -> Result<Self, SigningError> {
+        check_name("region", region)?;
+        check_name("service", service)?;
+        if date_stamp.len() != 8 || !date_stamp.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SigningError::TimeOutOfRange);
+        }
+        Ok(Self {
+            date_stamp,
+            region,
+            service,
+        })
+    }
+
+    /// The date stamp, `YYYYMMDD`.
+    pub fn date_stamp(&self) -> &'a str {
+        self.date_stamp
+    }
+
+    /// The region.
+    pub fn region(&self) -> &'a str {
+        self.region
+    }
+
+    /// The service.
+    pub fn service(&self) -> &'a str {
+        self.service
+    }
+
+    pub(crate) fn write<S: Sink>(&self, sink: &mut S) {
+        sink.put_str(self.date_stamp);
+        sink.put(b"/");
+        sink.put_str(self.region);
+        sink.put(b"/");
+        sink.put_str(self.service);
+        sink.put(b"/");
+        sink.put_str(TERMINATOR);
+    }
+
+    /// The length of the scope as written.
+    pub(crate) fn len(&self) -> usize {
+        self.date_stamp.len() + self.region.len() + self.service.len() + TERMINATOR.len() + 3
+    }
+}
+
+impl std::fmt::Display for CredentialScope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{TERMINATOR}",
+            self.date_stamp, self.region, self.service
+        )
+    }
+}
+
+fn check_name(part: &'static str, value: &str) -> Result<(), SigningError> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(SigningError::InvalidScope {
+            part,
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// Writes the string to sign:
+/// `AWS4-HMAC-SHA256 \n amz-date \n scope \n hex(SHA-256(canonical request))`.
+pub(crate) fn write_string_to_sign<S: Sink>(
+    sink: &mut S,
+    amz_date: &str,
+    scope: &CredentialScope<'_>,
+    canonical_request_hash: &[u8; 32],
+) {
+    sink.put_str(ALGORITHM);
+    sink.put(b"\n");
+    sink.put_str(amz_date);
+    sink.put(b"\n");
+    scope.write(sink);
+    sink.put(b"\n");
+    let mut hex = [0u8; 64];
+    // The output buffer is exactly twice the input's length, so this cannot fail.
+    if hex::encode_to_slice(canonical_request_hash, &mut hex).is_ok() {
+        sink.put(&hex);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_names() {
+        assert!(CredentialScope::new("20150830", "us-east-1", "execute-api").is_ok());
+        assert!(CredentialScope::new("20150830", "", "s3").is_err());
+        assert!(CredentialScope::new("20150830", "us/east", "s3").is_err());
+        assert!(CredentialScope::new("20150830", "us-east-1", "s 3").is_err());
+        assert!(CredentialScope::new("2015083", "us-east-1", "s3").is_err());
+        let scope = CredentialScope::new("20150830", "us-east-1", "iam").expect("valid");
+        assert_eq!(scope.to_string(), "20150830/us-east-1/iam/aws4_request");
+        assert_eq!(scope.len(), scope.to_string().len());
+    }
+}

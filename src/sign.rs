@@ -1,0 +1,458 @@
+//! Header signing: the `Authorization` header and the headers that go with it.
+
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::canonical::{self, CanonicalRequest, Header, PathRules, QueryParam};
+use crate::credentials::Credentials;
+use crate::error::SigningError;
+use crate::request::{Payload, SignableRequest, UNSIGNED_PAYLOAD};
+use crate::scope::{write_string_to_sign, CredentialScope, ALGORITHM};
+use crate::settings::{SessionTokenMode, SigningSettings};
+use crate::signing_key::{SigningKey, SigningKeyCache};
+use crate::time::AmzDate;
+
+/// Who signs, for where and when.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningParams<'a> {
+    /// The credentials that sign.
+    pub credentials: &'a Credentials,
+    /// The region, such as `us-east-1`.
+    pub region: &'a str,
+    /// The service's signing name, such as `s3` or `execute-api`.
+    pub service: &'a str,
+    /// The signing time, which becomes `X-Amz-Date`.
+    pub time: OffsetDateTime,
+}
+
+impl<'a> SigningParams<'a> {
+    /// Bundles the parameters.
+    pub fn new(
+        credentials: &'a Credentials,
+        region: &'a str,
+        service: &'a str,
+        time: OffsetDateTime,
+    ) -> Self {
+        Self {
+            credentials,
+            region,
+            service,
+            time,
+        }
+    }
+}
+
+/// The payload hash as it goes into the canonical request, held inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PayloadHash {
+    Hex([u8; 64]),
+    Literal(&'static str),
+}
+
+impl PayloadHash {
+    pub(crate) fn of(payload: Payload<'_>) -> Result<Self, SigningError> {
+        Ok(match payload {
+            Payload::Bytes(body) => Self::Hex(hex_sha256(body)),
+            Payload::Precomputed(hash) => {
+                let bytes: [u8; 64] = hash
+                    .as_bytes()
+                    .try_into()
+                    .map_err(|_| SigningError::InvalidPayloadHash)?;
+                if !bytes.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(SigningError::InvalidPayloadHash);
+                }
+                Self::Hex(bytes)
+            }
+            Payload::Unsigned => Self::Literal(UNSIGNED_PAYLOAD),
+            Payload::Streaming(kind) => Self::Literal(kind.as_str()),
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Only hex digits are ever stored.
+            Self::Hex(hex) => std::str::from_utf8(hex).unwrap_or(""),
+            Self::Literal(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Debug for PayloadHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub(crate) fn hex_sha256(data: &[u8]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    // The output buffer is exactly twice the digest's length, so this cannot fail.
+    let _ = hex::encode_to_slice(Sha256::digest(data), &mut out);
+    out
+}
+
+/// What a header signature adds to the request.
+#[derive(Debug, Clone)]
+pub struct SigningOutput<'c> {
+    date: AmzDate,
+    authorization: String,
+    content_sha256: Option<PayloadHash>,
+    session_token: Option<&'c str>,
+}
+
+impl SigningOutput<'_> {
+    /// The value of `X-Amz-Date`.
+    pub fn date(&self) -> AmzDate {
+        self.date
+    }
+
+    /// The value of `Authorization`.
+    pub fn authorization(&self) -> &str {
+        &self.authorization
+    }
+
+    /// The signature, 64 hex digits.
+    pub fn signature(&self) -> &str {
+        let at = self.authorization.len().saturating_sub(64);
+        self.authorization.get(at..).unwrap_or("")
+    }
+
+    /// The value of `x-amz-content-sha256`, when the settings add it.
+    pub fn content_sha256(&self) -> Option<&str> {
+        self.content_sha256.as_ref().map(PayloadHash::as_str)
+    }
+
+    /// The value of `X-Amz-Security-Token`, for temporary credentials.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token
+    }
+
+    /// The headers to add, in the order this crate writes them.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            self.session_token.map(|t| ("X-Amz-Security-Token", t)),
+            Some(("X-Amz-Date", self.date.as_str())),
+            self.content_sha256().map(|h| ("x-amz-content-sha256", h)),
+            Some(("Authorization", self.authorization.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Sets the headers on an `http` request, replacing any of the same names.
+    pub fn apply_to<B>(&self, request: &mut http::Request<B>) -> Result<(), SigningError> {
+        for (name, value) in self.headers() {
+            let value = http::HeaderValue::from_str(value)
+                .map_err(|_| SigningError::InvalidSessionToken)?;
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| SigningError::InvalidUri)?;
+            request.headers_mut().insert(name, value);
+        }
+        Ok(())
+    }
+}
+
+/// The intermediate values of a signature, for a person looking for why two signers
+/// disagree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SigningDetails {
+    /// The canonical request.
+    pub canonical_request: String,
+    /// The string to sign.
+    pub string_to_sign: String,
+    /// The signature, 64 hex digits.
+    pub signature: String,
+}
+
+/// Signs and presigns requests with one set of settings, caching signing keys.
+///
+/// A `Signer` is `Sync`: share one across threads so that they share its key cache.
+///
+/// ```
+/// use sigv4::{Credentials, Payload, SignableRequest, Signer, SigningParams};
+/// use time::macros::datetime;
+///
+/// let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let request = SignableRequest::new("GET", "/").header("host", "example.amazonaws.com");
+/// let params = SigningParams::new(&credentials, "us-east-1", "service", datetime!(2015-08-30 12:36 UTC));
+///
+/// let signed = Signer::default().sign(&request, &params)?;
+/// assert_eq!(signed.signature(), "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+/// # Ok::<(), sigv4::SigningError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Signer {
+    pub(crate) settings: SigningSettings,
+    pub(crate) keys: SigningKeyCache,
+}
+
+impl Signer {
+    /// A signer with these settings and a key cache of the default size.
+    pub fn new(settings: SigningSettings) -> Self {
+        Self {
+            settings,
+            keys: SigningKeyCache::default(),
+        }
+    }
+
+    /// A signer for S3 ([`SigningSettings::s3`]).
+    pub fn s3() -> Self {
+        Self::new(SigningSettings::s3())
+    }
+
+    /// A signer with these settings and this key cache.
+    pub fn with_cache(settings: SigningSettings, keys: SigningKeyCache) -> Self {
+        Self { settings, keys }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SigningSettings {
+        &self.settings
+    }
+
+    /// Signs `request` in its headers.
+    pub fn sign<'c>(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'c>,
+    ) -> Result<SigningOutput<'c>, SigningError> {
+        self.sign_inner(request, params, None)
+    }
+
+    /// Signs `request` in its headers and returns the intermediate values too.
+    pub fn sign_explained<'c>(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'c>,
+    ) -> Result<(SigningOutput<'c>, SigningDetails), SigningError> {
+        let mut details = SigningDetails::default();
+        let output = self.sign_inner(request, params, Some(&mut details))?;
+        Ok((output, details))
+    }
+
+    /// Signs an `http` request in place, adding the signature's headers.
+    pub fn sign_http<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        params: &SigningParams<'_>,
+    ) -> Result<(), SigningError> {
+        let output = self.sign(&SignableRequest::from_http(request, payload), params)?;
+        output.apply_to(request)
+    }
+
+    fn sign_inner<'c>(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'c>,
+        details: Option<&mut SigningDetails>,
+    ) -> Result<SigningOutput<'c>, SigningError> {
+        let start = Start::new(self, request, params)?;
+        let payload_hash = PayloadHash::of(request.payload)?;
+        let sign_token = self.settings.session_token == SessionTokenMode::Signed;
+
+        let mut added: [Header<'_>; 3] = [("", b""); 3];
+        let mut n = 0;
+        added[n] = ("x-amz-date", start.date.as_str().as_bytes());
+        n += 1;
+        if let (Some(token), true) = (start.token, sign_token) {
+            added[n] = ("x-amz-security-token", token.as_bytes());
+            n += 1;
+        }
+        if self.settings.content_sha256_header {
+            added[n] = ("x-amz-content-sha256", payload_hash.as_str().as_bytes());
+            n += 1;
+        }
+        let headers = self.signed_headers(request, &added[..n])?;
+        let query = raw_query(request);
+
+        let mut authorization = String::with_capacity(
+            ALGORITHM.len()
+                + 64
+                + params.credentials.access_key_id().len()
+                + start.scope().len()
+                + headers.iter().map(|(name, _)| name.len() + 1).sum::<usize>()
+                + 64,
+        );
+        authorization.push_str(ALGORITHM);
+        authorization.push_str(" Credential=");
+        authorization.push_str(params.credentials.access_key_id());
+        authorization.push('/');
+        start.scope().write(&mut Utf8(&mut authorization));
+        authorization.push_str(", SignedHeaders=");
+        canonical::headers::push_signed_names(&mut authorization, &headers, ";");
+        authorization.push_str(", Signature=");
+
+        let canonical = CanonicalRequest {
+            method: request.method,
+            path: request.path,
+            path_rules: self.path_rules(),
+            query: &query,
+            headers: &headers,
+            payload_hash: payload_hash.as_str(),
+        };
+        let signature = start.signature(&canonical, details);
+        authorization.push_str(signature_str(&signature));
+
+        Ok(SigningOutput {
+            date: start.date,
+            authorization,
+            content_sha256: self.settings.content_sha256_header.then_some(payload_hash),
+            session_token: start.token,
+        })
+    }
+
+    pub(crate) fn path_rules(&self) -> PathRules {
+        PathRules {
+            normalize: self.settings.normalize_path,
+            double_encode: self.settings.double_uri_encode,
+        }
+    }
+
+    /// The headers to sign, sorted: the request's (without excluded ones, and without
+    /// those `added` replaces) and `added`.
+    pub(crate) fn signed_headers<'a>(
+        &self,
+        request: &SignableRequest<'a>,
+        added: &[Header<'a>],
+    ) -> Result<Vec<Header<'a>>, SigningError> {
+        let mut headers = Vec::with_capacity(request.headers.len() + added.len());
+        let mut has_host = false;
+        for &(name, value) in &request.headers {
+            if !canonical::headers::is_token(name) {
+                return Err(SigningError::InvalidHeaderName {
+                    name: name.to_owned(),
+                });
+            }
+            if self.settings.is_excluded(name)
+                || added.iter().any(|(a, _)| a.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            if !canonical::headers::is_valid_value(value) {
+                return Err(SigningError::InvalidHeaderValue {
+                    name: name.to_owned(),
+                });
+            }
+            has_host |= name.eq_ignore_ascii_case("host");
+            headers.push((name, value));
+        }
+        if !has_host {
+            return Err(SigningError::MissingHost);
+        }
+        headers.extend_from_slice(added);
+        canonical::headers::sort(&mut headers);
+        Ok(headers)
+    }
+}
+
+/// The request's own query parameters, parsed (unsorted), with room for `extra` more.
+pub(crate) fn query_with_room<'a>(request: &SignableRequest<'a>, extra: usize) -> Vec<QueryParam<'a>> {
+    match request.query {
+        Some(raw) if !raw.is_empty() => {
+            let mut params =
+                Vec::with_capacity(canonical::query::count_upper_bound(raw) + extra);
+            canonical::query::parse_into(raw, &mut params);
+            params
+        }
+        _ => Vec::with_capacity(extra),
+    }
+}
+
+fn raw_query<'a>(request: &SignableRequest<'a>) -> Vec<QueryParam<'a>> {
+    let mut params = query_with_room(request, 0);
+    canonical::query::sort(&mut params);
+    params
+}
+
+/// What every signature starts from: the checked time, scope, token and key.
+pub(crate) struct Start<'s, 'c> {
+    pub(crate) date: AmzDate,
+    region: &'s str,
+    service: &'s str,
+    pub(crate) token: Option<&'c str>,
+    pub(crate) key: SigningKey,
+}
+
+impl<'s, 'c> Start<'s, 'c> {
+    pub(crate) fn new(
+        signer: &Signer,
+        request: &SignableRequest<'_>,
+        params: &'s SigningParams<'c>,
+    ) -> Result<Self, SigningError> {
+        if !canonical::headers::is_token(request.method) {
+            return Err(SigningError::InvalidMethod);
+        }
+        let credentials = params.credentials;
+        if let Some(expiry) = credentials.expiry() {
+            if expiry <= params.time {
+                return Err(SigningError::CredentialsExpired {
+                    expiry,
+                    time: params.time,
+                });
+            }
+        }
+        let date = AmzDate::new(params.time)?;
+        CredentialScope::new(date.date_stamp(), params.region, params.service)?;
+        let key = signer.keys.get(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            date.date_stamp(),
+            params.region,
+            params.service,
+        );
+        Ok(Self {
+            date,
+            region: params.region,
+            service: params.service,
+            token: credentials.session_token().map(|t| t.expose()),
+            key,
+        })
+    }
+
+    /// Hashes the canonical request, signs the string to sign, and fills `details` when
+    /// asked.
+    pub(crate) fn signature(
+        &self,
+        canonical: &CanonicalRequest<'_>,
+        details: Option<&mut SigningDetails>,
+    ) -> [u8; 64] {
+        let hash = canonical.hash();
+        let scope = self.scope();
+        let mut mac = self.key.mac();
+        write_string_to_sign(&mut mac, self.date.as_str(), &scope, &hash);
+        let mut signature = [0u8; 64];
+        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);
+        if let Some(details) = details {
+            details.canonical_request = canonical.to_text();
+            let mut text = Vec::new();
+            write_string_to_sign(&mut text, self.date.as_str(), &scope, &hash);
+            details.string_to_sign = String::from_utf8_lossy(&text).into_owned();
+            details.signature = signature_str(&signature).to_owned();
+        }
+        signature
+    }
+
+    /// The scope with its real date stamp.
+    pub(crate) fn scope(&self) -> CredentialScope<'_> {
+        CredentialScope {
+            date_stamp: self.date.date_stamp(),
+            region: self.region,
+            service: self.service,
+        }
+    }
+}
+
+pub(crate) fn signature_str(signature: &[u8; 64]) -> &str {
+    // Only hex digits are ever stored.
+    std::str::from_utf8(signature).unwrap_or("")
+}
+
+/// Lets string building share the canonical writers.
+pub(crate) struct Utf8<'a>(pub(crate) &'a mut String);
+
+impl canonical::Sink for Utf8<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.push_str(&String::from_utf8_lossy(bytes));
+    }
+}

@@ -1,0 +1,251 @@
+//! The signing key (kDate, kRegion, kService, kSigning) and a bounded cache of derived keys.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::credentials::Secret;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The scope terminator that ends every SigV4 credential scope.
+pub const TERMINATOR: &str = "aws4_request";
+
+/// A derived signing key: valid for one secret, one day, one region and one service.
+#[derive(Clone)]
+pub struct SigningKey([u8; 32]);
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl SigningKey {
+    /// Derives the key as SigV4 defines it:
+    /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+    pub fn derive(secret: &Secret, date_stamp: &str, region: &str, service: &str) -> Self {
+        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.expose().len()));
+        seed.extend_from_slice(b"AWS4");
+        seed.extend_from_slice(secret.expose().as_bytes());
+        let k_date = hmac(&seed, date_stamp.as_bytes());
+        let k_region = hmac(&k_date[..], region.as_bytes());
+        let k_service = hmac(&k_region[..], service.as_bytes());
+        Self(*hmac(&k_service[..], TERMINATOR.as_bytes()))
+    }
+
+    /// A MAC keyed with this key, ready to take a string to sign (or a chunk's).
+    pub(crate) fn mac(&self) -> HmacSha256 {
+        new_mac(&self.0)
+    }
+
+    /// The key's bytes. Take care where they go.
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(** redacted **)")
+    }
+}
+
+fn new_mac(key: &[u8]) -> HmacSha256 {
+    match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this arm cannot be reached.
+        Err(_) => unreachable!("HMAC accepts keys of every length"),
+    }
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut mac = new_mac(key);
+    mac.update(data);
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+/// A bounded cache of signing keys.
+///
+/// Entries are found by access key id, date, region and service, and an entry is used only
+/// when the secret it was derived from equals (in constant time) the secret asked with: a
+/// rotated secret under the same access key id derives a new key, never reuses the old one.
+/// When full, the entry with the oldest date goes first, since keys are valid for a day.
+pub struct SigningKeyCache {
+    entries: Mutex<HashMap<u64, Entry>>,
+    capacity: usize,
+}
+
+struct Entry {
+    access_key_id: String,
+    date_stamp: [u8; 8],
+    region: String,
+    service: String,
+    secret: Secret,
+    key: SigningKey,
+}
+
+/// How many keys a cache holds unless told otherwise.
+pub const DEFAULT_CACHE_CAPACITY: usize = 256;
+
+impl Default for SigningKeyCache {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CACHE_CAPACITY)
+    }
+}
+
+impl fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeyCache")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl SigningKeyCache {
+    /// A cache holding at most `capacity` keys (at least one).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many keys are cached.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no key is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The key for these values, derived on a miss.
+    pub fn get(
+        &self,
+        access_key_id: &str,
+        secret: &Secret,
+        date_stamp: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let Ok(date): Result<[u8; 8], _> = date_stamp.as_bytes().try_into() else {
+            return SigningKey::derive(secret, date_stamp, region, service);
+        };
+        let slot = {
+            let mut h = DefaultHasher::new();
+            (access_key_id, &date, region, service).hash(&mut h);
+            h.finish()
+        };
+        {
+            let entries = self.lock();
+            if let Some(e) = entries.get(&slot) {
+                let same = e.access_key_id == access_key_id
+                    && e.date_stamp == date
+                    && e.region == region
+                    && e.service == service
+                    && bool::from(
+                        e.secret
+                            .expose()
+                            .as_bytes()
+                            .ct_eq(secret.expose().as_bytes()),
+                    );
+                if same {
+                    return e.key.clone();
+                }
+            }
+        }
+        let key = SigningKey::derive(secret, date_stamp, region, service);
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity && !entries.contains_key(&slot) {
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, e)| e.date_stamp)
+                .map(|(slot, _)| *slot);
+            if let Some(oldest) = oldest {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(
+            slot,
+            Entry {
+                access_key_id: access_key_id.to_owned(),
+                date_stamp: date,
+                region: region.to_owned(),
+                service: service.to_owned(),
+                secret: secret.clone(),
+                key: key.clone(),
+            },
+        );
+        key
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+        // A panic while holding the lock cannot leave an entry half-written (inserts are
+        // single calls), so a poisoned map is still sound to use.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_the_documented_key() {
+        // The key derivation example of the SigV4 documentation (IAM, 2015-08-30).
+        let key = SigningKey::derive(
+            &Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            "20150830",
+            "us-east-1",
+            "iam",
+        );
+        assert_eq!(
+            hex::encode(key.expose()),
+            "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
+        );
+    }
+
+    #[test]
+    fn rotated_secret_never_reuses_a_key() {
+        let cache = SigningKeyCache::with_capacity(4);
+        let old = cache.get("AKID", &Secret::new("old"), "20250101", "r", "s");
+        let new = cache.get("AKID", &Secret::new("new"), "20250101", "r", "s");
+        assert_ne!(old.expose(), new.expose());
+        assert_eq!(
+            new.expose(),
+            SigningKey::derive(&Secret::new("new"), "20250101", "r", "s").expose()
+        );
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn stays_bounded() {
+        let cache = SigningKeyCache::with_capacity(3);
+        let secret = Secret::new("s");
+        for day in 10..30 {
+            let date = format!("202501{day}");
+            let key = cache.get("AKID", &secret, &date, "r", "s");
+            assert_eq!(
+                key.expose(),
+                SigningKey::derive(&secret, &date, "r", "s").expose()
+            );
+            assert!(cache.len() <= 3);
+        }
+    }
+
+    #[test]
+    fn debug_hides_keys() {
+        let key = SigningKey::derive(&Secret::new("s"), "20250101", "r", "s");
+        assert!(!format!("{key:?}").contains(&hex::encode(key.expose())));
+    }
+}

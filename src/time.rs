@@ -1,0 +1,144 @@
+//! The two ways SigV4 writes time: `X-Amz-Date` (`20150830T123600Z`) and the scope's date
+//! stamp (`20150830`).
+
+use std::fmt;
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use crate::error::SigningError;
+
+/// A UTC time as `X-Amz-Date` writes it: `YYYYMMDDTHHMMSSZ`, held inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AmzDate([u8; 16]);
+
+impl AmzDate {
+    /// Formats `time` in UTC. Years outside 0000 to 9999 cannot be written.
+    pub fn new(time: OffsetDateTime) -> Result<Self, SigningError> {
+        let t = time.to_offset(UtcOffset::UTC);
+        let year = u32::try_from(t.year()).map_err(|_| SigningError::TimeOutOfRange)?;
+        if year > 9999 {
+            return Err(SigningError::TimeOutOfRange);
+        }
+        let mut out = *b"00000000T000000Z";
+        put_digits(&mut out[0..4], year);
+        put_digits(&mut out[4..6], u32::from(u8::from(t.month())));
+        put_digits(&mut out[6..8], u32::from(t.day()));
+        put_digits(&mut out[9..11], u32::from(t.hour()));
+        put_digits(&mut out[11..13], u32::from(t.minute()));
+        put_digits(&mut out[13..15], u32::from(t.second()));
+        Ok(Self(out))
+    }
+
+    /// Parses `YYYYMMDDTHHMMSSZ` strictly: sixteen bytes, digits where digits go, a real
+    /// calendar date and time.
+    pub fn parse(text: &str) -> Option<Self> {
+        let bytes: [u8; 16] = text.as_bytes().try_into().ok()?;
+        let digits_ok = bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| matches!(i, 8 | 15) || b.is_ascii_digit());
+        if !digits_ok || bytes[8] != b'T' || bytes[15] != b'Z' {
+            return None;
+        }
+        let parsed = Self(bytes);
+        parsed.to_offset_date_time()?;
+        Some(parsed)
+    }
+
+    /// The time this stands for.
+    pub fn to_offset_date_time(&self) -> Option<OffsetDateTime> {
+        let b = &self.0;
+        let num = |range: std::ops::Range<usize>| {
+            b[range]
+                .iter()
+                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+        };
+        let month = Month::try_from(u8::try_from(num(4..6)).ok()?).ok()?;
+        let date = Date::from_calendar_date(
+            i32::try_from(num(0..4)).ok()?,
+            month,
+            u8::try_from(num(6..8)).ok()?,
+        )
+        .ok()?;
+        let time = Time::from_hms(
+            u8::try_from(num(9..11)).ok()?,
+            u8::try_from(num(11..13)).ok()?,
+            u8::try_from(num(13..15)).ok()?,
+        )
+        .ok()?;
+        Some(PrimitiveDateTime::new(date, time).assume_utc())
+    }
+
+    /// The whole value, `YYYYMMDDTHHMMSSZ`.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits, 'T' and 'Z' are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("00000000T000000Z")
+    }
+
+    /// The date stamp of the credential scope, `YYYYMMDD`.
+    pub fn date_stamp(&self) -> &str {
+        &self.as_str()[..8]
+    }
+}
+
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for slot in out.iter_mut().rev() {
+        // `value % 10` is below 10, so the cast cannot truncate.
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+impl fmt::Debug for AmzDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for AmzDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn formats_utc_and_converts_offsets() {
+        let d = AmzDate::new(datetime!(2015-08-30 12:36:00 UTC)).expect("in range");
+        assert_eq!(d.as_str(), "20150830T123600Z");
+        assert_eq!(d.date_stamp(), "20150830");
+        let shifted = AmzDate::new(datetime!(2015-08-31 01:36:00 +13:00)).expect("in range");
+        assert_eq!(shifted, d);
+    }
+
+    #[test]
+    fn rejects_years_it_cannot_write() {
+        let far = datetime!(2015-01-01 0:00 UTC).replace_year(-1).expect("valid");
+        assert_eq!(AmzDate::new(far), Err(SigningError::TimeOutOfRange));
+    }
+
+    #[test]
+    fn parse_round_trips_and_is_strict() {
+        let d = AmzDate::parse("20150830T123600Z").expect("valid");
+        assert_eq!(
+            d.to_offset_date_time(),
+            Some(datetime!(2015-08-30 12:36:00 UTC))
+        );
+        for bad in [
+            "",
+            "20150830T123600",
+            "20150830 123600Z",
+            "2015083OT123600Z",
+            "20150230T123600Z",
+            "20150830T250000Z",
+            "20150830T123600Z0",
+            "+0150830T123600Z",
+        ] {
+            assert!(AmzDate::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}
