@@ -1,0 +1,204 @@
+//! `sigv4`: sign requests, run conformance vectors.
+
+// A binary: `pub` marks what its modules share with each other, not an API.
+#![allow(unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sigv4::{Credentials, Payload, Signer, SigningParams, SigningSettings};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+mod context;
+mod http_file;
+mod sign_cmd;
+mod vectors;
+
+use http_file::RawRequest;
+
+#[derive(Parser, Debug)]
+#[command(name = "sigv4", version, about = "AWS Signature Version 4: sign requests and run conformance vectors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every case folder (context.json + request.txt) under the given directories.
+    Vectors {
+        /// Directories to search for case folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
+    /// Sign a raw HTTP/1.1 request with credentials from AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+    Sign(SignArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SignArgs {
+    /// The request file, in the AWS suite's request.txt form; `-` reads stdin.
+    #[arg(long)]
+    request: String,
+    /// The region, such as us-east-1.
+    #[arg(long)]
+    region: String,
+    /// The service's signing name, such as s3 or execute-api.
+    #[arg(long)]
+    service: String,
+    /// The signing time (RFC 3339); now when absent.
+    #[arg(long)]
+    time: Option<String>,
+    /// S3 rules: no path normalization, single encoding, x-amz-content-sha256.
+    #[arg(long)]
+    s3: bool,
+    /// Sign UNSIGNED-PAYLOAD instead of the body's hash.
+    #[arg(long)]
+    unsigned_payload: bool,
+    /// Presign for this many seconds (1 to 604800) instead of signing in headers.
+    #[arg(long, value_name = "SECONDS")]
+    presign: Option<u64>,
+    /// Do not normalize the path.
+    #[arg(long)]
+    no_normalize: bool,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Request)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Request,
+    CanonicalRequest,
+    StringToSign,
+    Signature,
+    Curl,
+    Json,
+}
+
+/// A failure to report: one line on stderr and an exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Vectors { dirs } => run_vectors(&dirs),
+        Command::Sign(args) => run_sign(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("sigv4: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run_vectors(dirs: &[PathBuf]) -> Result<ExitCode, Failure> {
+    let (passed, failed) = vectors::run(dirs).map_err(usage)?;
+    Ok(if failed == 0 && passed > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| usage(format!("reading stdin: {e}")))?;
+    } else {
+        bytes = std::fs::read(path).map_err(|e| usage(format!("{path}: {e}")))?;
+    }
+    Ok(bytes)
+}
+
+fn env_credentials() -> Result<Credentials, Failure> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let akid = get("AWS_ACCESS_KEY_ID").ok_or_else(|| usage("AWS_ACCESS_KEY_ID is not set"))?;
+    let secret =
+        get("AWS_SECRET_ACCESS_KEY").ok_or_else(|| usage("AWS_SECRET_ACCESS_KEY is not set"))?;
+    let creds = Credentials::new(akid, secret).map_err(|e| usage(format!("credentials: {e}")))?;
+    match get("AWS_SESSION_TOKEN") {
+        Some(token) => creds
+            .with_session_token(token)
+            .map_err(|e| usage(format!("AWS_SESSION_TOKEN: {e}"))),
+        None => Ok(creds),
+    }
+}
+
+fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Failure> {
+    match text {
+        None => Ok(OffsetDateTime::now_utc()),
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|e| usage(format!("--time {text:?} is not an RFC 3339 time: {e}"))),
+    }
+}
+
+fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {
+    let input = read_input(&args.request)?;
+    let request = RawRequest::parse(&input)
+        .map_err(|e| usage(format!("{}: {e}", args.request)))?;
+    let time = parse_time(args.time.as_deref())?;
+    let credentials = env_credentials()?;
+    let mut settings = if args.s3 {
+        SigningSettings::s3()
+    } else {
+        SigningSettings::default()
+    };
+    if args.no_normalize {
+        settings.normalize_path = false;
+    }
+    let signer = Signer::new(settings);
+    let params = SigningParams::new(&credentials, &args.region, &args.service, time);
+    // S3 presigned URLs never cover the body: the SDKs sign UNSIGNED-PAYLOAD.
+    let unsigned = args.unsigned_payload || (args.s3 && args.presign.is_some());
+    let payload = if unsigned {
+        Payload::Unsigned
+    } else {
+        Payload::Bytes(request.body())
+    };
+    let signed = sign_cmd::sign_raw(&signer, &params, &request, payload, args.presign)
+        .map_err(|e| usage(e.to_string()))?;
+
+    let mut stdout = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Request => stdout.write_all(&signed.signed_request),
+        Format::CanonicalRequest => writeln!(stdout, "{}", signed.details.canonical_request),
+        Format::StringToSign => writeln!(stdout, "{}", signed.details.string_to_sign),
+        Format::Signature => writeln!(stdout, "{}", signed.details.signature),
+        Format::Curl => writeln!(stdout, "{}", sign_cmd::curl(&request, &signed)),
+        Format::Json => {
+            let json = serde_json::json!({
+                "canonical_request": signed.details.canonical_request,
+                "string_to_sign": signed.details.string_to_sign,
+                "signature": signed.details.signature,
+                "authorization": signed.authorization,
+                "target": signed.target,
+                "signed_request": String::from_utf8_lossy(&signed.signed_request),
+            });
+            writeln!(stdout, "{json:#}")
+        }
+    };
+    written.map_err(|e| Failure {
+        code: 1,
+        message: format!("writing the output: {e}"),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
