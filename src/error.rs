@@ -94,7 +94,10 @@ impl fmt::Display for SigningError {
                 write!(f, "the header name {name:?} is not an HTTP token")
             }
             Self::InvalidHeaderValue { name } => {
-                write!(f, "the value of header {name:?} holds a forbidden control character")
+                write!(
+                    f,
+                    "the value of header {name:?} holds a forbidden control character"
+                )
             }
             Self::MissingHost => {
                 f.write_str("the request has no host header and its URI has no authority")

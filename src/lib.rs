@@ -46,3 +46,8 @@ pub use crate::settings::{SessionTokenMode, SigningSettings, DEFAULT_EXCLUDED_HE
 pub use crate::sign::{Signer, SigningDetails, SigningOutput, SigningParams};
 pub use crate::signing_key::{SigningKey, SigningKeyCache, DEFAULT_CACHE_CAPACITY, TERMINATOR};
 pub use crate::time::AmzDate;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -55,11 +55,7 @@ impl PresignedRequest {
     /// The URI with `base`'s scheme and authority and this target.
     pub fn uri(&self, base: &http::Uri) -> Result<http::Uri, SigningError> {
         let mut parts = base.clone().into_parts();
-        parts.path_and_query = Some(
-            self.target
-                .parse()
-                .map_err(|_| SigningError::InvalidUri)?,
-        );
+        parts.path_and_query = Some(self.target.parse().map_err(|_| SigningError::InvalidUri)?);
         http::Uri::from_parts(parts).map_err(|_| SigningError::InvalidUri)
     }
 
@@ -117,7 +113,11 @@ impl Signer {
         params: &SigningParams<'_>,
         expires_in: u64,
     ) -> Result<(), SigningError> {
-        let presigned = self.presign(&SignableRequest::from_http(request, payload), params, expires_in)?;
+        let presigned = self.presign(
+            &SignableRequest::from_http(request, payload),
+            params,
+            expires_in,
+        )?;
         presigned.apply_to(request)
     }
 
@@ -183,7 +183,9 @@ impl Signer {
             t.push_str("%2F");
             t.push_str(TERMINATOR);
         });
-        let date = value(&mut target, "X-Amz-Date", &|t| t.push_str(start.date.as_str()));
+        let date = value(&mut target, "X-Amz-Date", &|t| {
+            t.push_str(start.date.as_str())
+        });
         let signed_headers = value(&mut target, "X-Amz-SignedHeaders", &|t| {
             canonical::headers::push_signed_names(t, &headers, "%3B")
         });
@@ -197,11 +199,10 @@ impl Signer {
         });
 
         let mut query = query_with_room(request, PRESIGN_PARAMS.len());
-        if let Some(taken) = query.iter().find_map(|p| {
-            PRESIGN_PARAMS
-                .iter()
-                .find(|name| p.name.is(name))
-        }) {
+        if let Some(taken) = query
+            .iter()
+            .find_map(|p| PRESIGN_PARAMS.iter().find(|name| p.name.is(name)))
+        {
             return Err(SigningError::QueryAlreadySigned {
                 name: (*taken).to_owned(),
             });
@@ -211,7 +212,9 @@ impl Signer {
             Some(("X-Amz-Credential", credential)),
             Some(("X-Amz-Date", date)),
             Some(("X-Amz-Expires", expires)),
-            token.filter(|_| sign_token).map(|t| ("X-Amz-Security-Token", t)),
+            token
+                .filter(|_| sign_token)
+                .map(|t| ("X-Amz-Security-Token", t)),
             Some(("X-Amz-SignedHeaders", signed_headers)),
         ];
         for (name, range) in ours.into_iter().flatten() {

@@ -154,7 +154,9 @@ impl<'a> SignableRequest<'a> {
 /// when it is the scheme's default.
 fn host_from_uri(uri: &Uri) -> Option<&str> {
     let authority = uri.authority()?.as_str();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let default_port = match uri.scheme_str() {
         Some("http") => Some(":80"),
         Some("https") => Some(":443"),
@@ -180,11 +182,7 @@ mod tests {
         ] {
             let req = http::Request::get(uri).body(()).expect("valid request");
             let signable = SignableRequest::from_http(&req, Payload::Unsigned);
-            assert_eq!(
-                signable.headers(),
-                &[("host", host.as_bytes())],
-                "{uri}"
-            );
+            assert_eq!(signable.headers(), &[("host", host.as_bytes())], "{uri}");
         }
     }
 

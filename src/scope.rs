@@ -18,7 +18,11 @@ pub struct CredentialScope<'a> {
 impl<'a> CredentialScope<'a> {
     /// A scope from its parts; region and service must be non-empty and made of
     /// `[A-Za-z0-9-._]`, the date stamp eight digits.
-    pub fn new(date_stamp: &'a str, region: &'a str, service: &'a str) -> Result<Self, SigningError> {
+    pub fn new(
+        date_stamp: &'a str,
+        region: &'a str,
+        service: &'a str,
+    ) -> Result<Self, SigningError> {
         check_name("region", region)?;
         check_name("service", service)?;
         if date_stamp.len() != 8 || !date_stamp.bytes().all(|b| b.is_ascii_digit()) {

@@ -271,7 +271,10 @@ impl Signer {
                 + 64
                 + params.credentials.access_key_id().len()
                 + start.scope().len()
-                + headers.iter().map(|(name, _)| name.len() + 1).sum::<usize>()
+                + headers
+                    .iter()
+                    .map(|(name, _)| name.len() + 1)
+                    .sum::<usize>()
                 + 64,
         );
         authorization.push_str(ALGORITHM);
@@ -347,11 +350,13 @@ impl Signer {
 }
 
 /// The request's own query parameters, parsed (unsorted), with room for `extra` more.
-pub(crate) fn query_with_room<'a>(request: &SignableRequest<'a>, extra: usize) -> Vec<QueryParam<'a>> {
+pub(crate) fn query_with_room<'a>(
+    request: &SignableRequest<'a>,
+    extra: usize,
+) -> Vec<QueryParam<'a>> {
     match request.query {
         Some(raw) if !raw.is_empty() => {
-            let mut params =
-                Vec::with_capacity(canonical::query::count_upper_bound(raw) + extra);
+            let mut params = Vec::with_capacity(canonical::query::count_upper_bound(raw) + extra);
             canonical::query::parse_into(raw, &mut params);
             params
         }

@@ -117,7 +117,9 @@ mod tests {
 
     #[test]
     fn rejects_years_it_cannot_write() {
-        let far = datetime!(2015-01-01 0:00 UTC).replace_year(-1).expect("valid");
+        let far = datetime!(2015-01-01 0:00 UTC)
+            .replace_year(-1)
+            .expect("valid");
         assert_eq!(AmzDate::new(far), Err(SigningError::TimeOutOfRange));
     }
 

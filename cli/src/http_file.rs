@@ -54,7 +54,12 @@ impl RawRequest {
     pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
         let (head, body) = split_head(input);
         let text = std::str::from_utf8(head)
-            .map_err(|e| error(line_of(head, e.valid_up_to()), "the request head is not UTF-8"))?
+            .map_err(|e| {
+                error(
+                    line_of(head, e.valid_up_to()),
+                    "the request head is not UTF-8",
+                )
+            })?
             .to_owned();
         let mut lines = line_ranges(&text);
         let (n, first) = lines
@@ -135,7 +140,10 @@ impl RawRequest {
     pub fn signable<'a>(&'a self, payload: Payload<'a>) -> SignableRequest<'a> {
         let mut request = SignableRequest::new(self.method(), self.target()).payload(payload);
         for h in &self.headers {
-            request.push_header(&self.text[h.name.clone()], self.text[h.value.clone()].as_bytes());
+            request.push_header(
+                &self.text[h.name.clone()],
+                self.text[h.value.clone()].as_bytes(),
+            );
         }
         request
     }
@@ -242,7 +250,10 @@ mod tests {
         let r = RawRequest::parse(text.as_bytes()).expect("valid");
         assert_eq!(r.method(), "GET");
         assert_eq!(r.target(), "/example space/?a=b");
-        assert_eq!(r.header("my-header1"), Some("value1\n  value2\n     value3"));
+        assert_eq!(
+            r.header("my-header1"),
+            Some("value1\n  value2\n     value3")
+        );
         let out = r.render(r.target(), &[("X-Amz-Date", "20150830T123600Z")]);
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),

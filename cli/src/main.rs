@@ -20,7 +20,11 @@ mod vectors;
 use http_file::RawRequest;
 
 #[derive(Parser, Debug)]
-#[command(name = "sigv4", version, about = "AWS Signature Version 4: sign requests and run conformance vectors")]
+#[command(
+    name = "sigv4",
+    version,
+    about = "AWS Signature Version 4: sign requests and run conformance vectors"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -153,8 +157,7 @@ fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Failure> {
 
 fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     let input = read_input(&args.request)?;
-    let request = RawRequest::parse(&input)
-        .map_err(|e| usage(format!("{}: {e}", args.request)))?;
+    let request = RawRequest::parse(&input).map_err(|e| usage(format!("{}: {e}", args.request)))?;
     let time = parse_time(args.time.as_deref())?;
     let credentials = env_credentials()?;
     let mut settings = if args.s3 {

@@ -64,7 +64,10 @@ pub fn curl(request: &RawRequest, signed: &Signed) -> String {
     );
     for (name, value) in request.header_pairs() {
         if name.eq_ignore_ascii_case("host")
-            || signed.added.iter().any(|(a, _)| a.eq_ignore_ascii_case(name))
+            || signed
+                .added
+                .iter()
+                .any(|(a, _)| a.eq_ignore_ascii_case(name))
         {
             continue;
         }

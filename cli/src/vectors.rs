@@ -92,7 +92,10 @@ fn run_case(dir: &Path) -> Vec<Outcome> {
         })
         .collect();
     if forms.is_empty() {
-        return vec![(None, Err("no header-* or query-* file to compare with".into()))];
+        return vec![(
+            None,
+            Err("no header-* or query-* file to compare with".into()),
+        )];
     }
     forms
         .into_iter()
@@ -101,8 +104,8 @@ fn run_case(dir: &Path) -> Vec<Outcome> {
 }
 
 fn load(dir: &Path) -> Result<(Context, RawRequest), String> {
-    let context = fs::read_to_string(dir.join("context.json"))
-        .map_err(|e| format!("context.json: {e}"))?;
+    let context =
+        fs::read_to_string(dir.join("context.json")).map_err(|e| format!("context.json: {e}"))?;
     let context: Context =
         serde_json::from_str(&context).map_err(|e| format!("context.json: {e}"))?;
     let request = fs::read(dir.join("request.txt")).map_err(|e| format!("request.txt: {e}"))?;
@@ -113,10 +116,16 @@ fn load(dir: &Path) -> Result<(Context, RawRequest), String> {
 fn check(dir: &Path, form: Form, context: &Context, request: &RawRequest) -> Result<(), String> {
     let credentials = context.credentials()?;
     let signer = Signer::new(context.settings());
-    let params = SigningParams::new(&credentials, &context.region, &context.service, context.time()?);
+    let params = SigningParams::new(
+        &credentials,
+        &context.region,
+        &context.service,
+        context.time()?,
+    );
     let payload = context.payload(request.body())?;
     let presign = (form == Form::Query).then_some(context.expiration_in_seconds);
-    let produced = sign_raw(&signer, &params, request, payload, presign).map_err(|e| e.to_string())?;
+    let produced =
+        sign_raw(&signer, &params, request, payload, presign).map_err(|e| e.to_string())?;
     let got: [&[u8]; 4] = [
         produced.details.canonical_request.as_bytes(),
         produced.details.string_to_sign.as_bytes(),
@@ -129,7 +138,11 @@ fn check(dir: &Path, form: Form, context: &Context, request: &RawRequest) -> Res
         let Ok(want) = fs::read(&path) else { continue };
         compared += 1;
         if want != got {
-            return Err(format!("{}-{file} differs: {}", form.prefix(), first_difference(&want, got)));
+            return Err(format!(
+                "{}-{file} differs: {}",
+                form.prefix(),
+                first_difference(&want, got)
+            ));
         }
     }
     if compared == 0 {

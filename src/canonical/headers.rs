@@ -10,9 +10,9 @@ pub(crate) type Header<'a> = (&'a str, &'a [u8]);
 /// Whether `name` is an HTTP token (RFC 9110 `tchar`s), the only names that can be signed.
 pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether a value can be hashed as a header value: no control characters but tab, and

@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn double_encoding_encodes_escapes_again() {
-        assert_eq!(canonical("/a b/%20/ሴ", false, true), "/a%20b/%2520/%E1%88%B4");
+        assert_eq!(
+            canonical("/a b/%20/ሴ", false, true),
+            "/a%20b/%2520/%E1%88%B4"
+        );
         assert_eq!(canonical("/a b/%20/$", false, false), "/a%20b/%20/%24");
         assert_eq!(canonical("/-._~AZaz09", true, true), "/-._~AZaz09");
     }

@@ -1,0 +1,347 @@
+//! The `sigv4` command as a user runs it: exit codes, output forms, the vectors runner.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn suite() -> PathBuf {
+    let dir = repo().join("../shared/aws-signing-test-suite/v4");
+    assert!(
+        dir.is_dir(),
+        "the AWS signing test suite must be at {}",
+        dir.display()
+    );
+    dir
+}
+
+fn sigv4(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigv4"));
+    cmd.args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        // A command that fails before reading its input closes the pipe early; that
+        // is what some tests check, so a refused write is not an error here.
+        let _ = child.stdin.take().expect("stdin").write_all(input);
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("the binary finishes")
+}
+
+const CREDS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    ),
+];
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sigv4-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn copy_case(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("case dir");
+    for entry in std::fs::read_dir(from).expect("case readable") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copied");
+    }
+}
+
+#[test]
+fn every_suite_case_passes_in_both_forms() {
+    let out = sigv4(
+        &["vectors", suite().to_str().expect("UTF-8 path")],
+        &[],
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.ends_with("76 passed, 0 failed\n"), "{stdout}");
+    for case in [
+        "get-header-value-multiline",
+        "get-space-normalized",
+        "get-space-unnormalized",
+        "get-utf8",
+        "get-vanilla-utf8-query",
+    ] {
+        for form in ["header", "query"] {
+            assert!(
+                stdout.contains(&format!("PASS {} [{form}]", suite().join(case).display())),
+                "{case} {form} did not pass"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_projects_own_vectors_pass() {
+    let out = sigv4(
+        &[
+            "vectors",
+            repo().join("test-vectors").to_str().expect("UTF-8"),
+        ],
+        &[],
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn a_flipped_byte_in_any_expected_file_fails() {
+    let dir = scratch("flip");
+    for file in [
+        "header-canonical-request.txt",
+        "header-string-to-sign.txt",
+        "header-signature.txt",
+        "header-signed-request.txt",
+        "query-signature.txt",
+    ] {
+        let case = dir.join(file);
+        copy_case(&suite().join("get-vanilla-with-session-token"), &case);
+        let path = case.join(file);
+        let mut bytes = std::fs::read(&path).expect("readable");
+        let last = bytes.len() - 3;
+        bytes[last] ^= 0x01;
+        std::fs::write(&path, bytes).expect("writable");
+    }
+    let out = sigv4(&["vectors", dir.to_str().expect("UTF-8")], &[], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.ends_with("5 passed, 5 failed\n"), "{stdout}");
+}
+
+#[test]
+fn vectors_needs_at_least_one_case() {
+    let dir = scratch("empty");
+    let out = sigv4(&["vectors", dir.to_str().expect("UTF-8")], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "0 passed, 0 failed\n");
+    let out = sigv4(&["vectors", "/nonexistent/dir"], &[], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_malformed_case_is_a_failure_not_a_skip() {
+    let dir = scratch("malformed");
+    let case = dir.join("bad");
+    copy_case(&suite().join("get-vanilla"), &case);
+    std::fs::write(case.join("context.json"), "{ not json").expect("writable");
+    let out = sigv4(&["vectors", dir.to_str().expect("UTF-8")], &[], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL") && stdout.contains("context.json"),
+        "{stdout}"
+    );
+}
+
+fn sign_vanilla(extra: &[&str]) -> Output {
+    let request = suite().join("get-vanilla/request.txt");
+    let mut args = vec![
+        "sign",
+        "--request",
+        request.to_str().expect("UTF-8"),
+        "--region",
+        "us-east-1",
+        "--service",
+        "service",
+        "--time",
+        "2015-08-30T12:36:00Z",
+    ];
+    args.extend_from_slice(extra);
+    sigv4(&args, CREDS, None)
+}
+
+#[test]
+fn sign_prints_the_suites_signed_request() {
+    let out = sign_vanilla(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let want = std::fs::read(suite().join("get-vanilla/header-signed-request.txt")).expect("file");
+    assert_eq!(text(&out.stdout), text(&want));
+
+    let out = sign_vanilla(&["--presign", "3600"]);
+    let want = std::fs::read(suite().join("get-vanilla/query-signed-request.txt")).expect("file");
+    assert_eq!(text(&out.stdout), text(&want));
+}
+
+#[test]
+fn sign_formats() {
+    let out = sign_vanilla(&["--format", "signature"]);
+    assert_eq!(
+        text(&out.stdout),
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31\n"
+    );
+    let out = sign_vanilla(&["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in [
+        "canonical_request",
+        "string_to_sign",
+        "signature",
+        "authorization",
+        "signed_request",
+    ] {
+        assert!(json[key].is_string(), "{key} missing in {json}");
+    }
+    let want = std::fs::read_to_string(suite().join("get-vanilla/header-canonical-request.txt"))
+        .expect("file");
+    assert_eq!(json["canonical_request"], want.as_str());
+    let out = sign_vanilla(&["--format", "curl"]);
+    let curl = text(&out.stdout);
+    assert!(
+        curl.starts_with("curl --request GET 'https://example.amazonaws.com/'"),
+        "{curl}"
+    );
+    assert!(
+        curl.contains("--header 'Authorization: AWS4-HMAC-SHA256 Credential="),
+        "{curl}"
+    );
+}
+
+#[test]
+fn sign_reads_stdin() {
+    let out = sigv4(
+        &[
+            "sign",
+            "--request",
+            "-",
+            "--region",
+            "us-east-1",
+            "--service",
+            "service",
+            "--time",
+            "2015-08-30T12:36:00Z",
+            "--format",
+            "signature",
+        ],
+        CREDS,
+        Some(b"GET / HTTP/1.1\nHost:example.amazonaws.com\n"),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31\n"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let request = suite().join("get-vanilla/request.txt");
+    let request = request.to_str().expect("UTF-8");
+    let base = [
+        "sign",
+        "--request",
+        request,
+        "--region",
+        "us-east-1",
+        "--service",
+        "service",
+    ];
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: Vec<(Vec<&str>, Env<'_>, &str)> = vec![
+        (base.to_vec(), &[], "AWS_ACCESS_KEY_ID is not set"),
+        (
+            [&base[..], &["--time", "yesterday"]].concat(),
+            CREDS,
+            "RFC 3339",
+        ),
+        ([&base[..], &["--presign", "0"]].concat(), CREDS, "604800"),
+        (
+            [&base[..], &["--presign", "604801"]].concat(),
+            CREDS,
+            "604800",
+        ),
+        (
+            vec![
+                "sign",
+                "--request",
+                "/nonexistent",
+                "--region",
+                "r",
+                "--service",
+                "s",
+            ],
+            CREDS,
+            "/nonexistent",
+        ),
+        (
+            vec![
+                "sign",
+                "--request",
+                "-",
+                "--region",
+                "bad/region",
+                "--service",
+                "s",
+            ],
+            CREDS,
+            "region",
+        ),
+    ];
+    for (args, env, needle) in cases {
+        let out = sigv4(&args, env, Some(b"GET / HTTP/1.1\nHost:h\n"));
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = sigv4(
+        &["sign", "--request", "-", "--region", "r", "--service", "s"],
+        CREDS,
+        Some(b"GET / HTTP/1.1\nthis is not a header\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("line 2"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn secrets_never_reach_stderr() {
+    let out = sigv4(
+        &[
+            "sign",
+            "--request",
+            "-",
+            "--region",
+            "r",
+            "--service",
+            "s",
+            "--presign",
+            "0",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRETSECRET"),
+            ("AWS_SESSION_TOKEN", "TOKENTOKEN"),
+        ],
+        Some(b"GET / HTTP/1.1\nHost:h\n"),
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("SECRETSECRET") && !stderr.contains("TOKENTOKEN"),
+        "{stderr}"
+    );
+}

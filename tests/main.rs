@@ -1,0 +1,5 @@
+//! Integration tests of the library, one binary with a module per concern.
+
+mod official;
+mod props;
+mod sign;
