@@ -230,7 +230,7 @@ impl Signer {
             path_rules: self.path_rules(),
             query: &query,
             headers: &headers,
-            payload_hash: payload_hash.as_str(),
+            payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);
         drop(query);

@@ -60,6 +60,17 @@ impl<'a> CredentialScope<'a> {
         sink.put_str(TERMINATOR);
     }
 
+    /// Appends the scope to a string.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        out.push_str(self.date_stamp);
+        out.push('/');
+        out.push_str(self.region);
+        out.push('/');
+        out.push_str(self.service);
+        out.push('/');
+        out.push_str(TERMINATOR);
+    }
+
     /// The length of the scope as written.
     pub(crate) fn len(&self) -> usize {
         self.date_stamp.len() + self.region.len() + self.service.len() + TERMINATOR.len() + 3
@@ -95,13 +106,13 @@ fn check_name(part: &'static str, value: &str) -> Result<(), SigningError> {
 /// `AWS4-HMAC-SHA256 \n amz-date \n scope \n hex(SHA-256(canonical request))`.
 pub(crate) fn write_string_to_sign<S: Sink>(
     sink: &mut S,
-    amz_date: &str,
+    amz_date: &[u8],
     scope: &CredentialScope<'_>,
     canonical_request_hash: &[u8; 32],
 ) {
     sink.put_str(ALGORITHM);
     sink.put(b"\n");
-    sink.put_str(amz_date);
+    sink.put(amz_date);
     sink.put(b"\n");
     scope.write(sink);
     sink.put(b"\n");

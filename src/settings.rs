@@ -77,8 +77,51 @@ impl SigningSettings {
     }
 
     pub(crate) fn is_excluded(&self, name: &str) -> bool {
+        if let Cow::Borrowed(list) = self.excluded_headers {
+            if std::ptr::eq(list, DEFAULT_EXCLUDED_HEADERS) {
+                return is_default_excluded(name);
+            }
+        }
         self.excluded_headers
             .iter()
             .any(|excluded| excluded.eq_ignore_ascii_case(name))
+    }
+}
+
+/// [`DEFAULT_EXCLUDED_HEADERS`] by length first: this runs once per header of every
+/// request, and most names rule themselves out by their length alone.
+fn is_default_excluded(name: &str) -> bool {
+    let candidates: &[&str] = match name.len() {
+        2 => &["te"],
+        6 => &["expect"],
+        7 => &["upgrade"],
+        10 => &["user-agent", "connection", "keep-alive"],
+        13 => &["authorization"],
+        15 => &["x-amzn-trace-id"],
+        17 => &["transfer-encoding"],
+        19 => &["proxy-authorization"],
+        _ => return false,
+    };
+    candidates.iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_length_table_matches_the_list() {
+        for name in DEFAULT_EXCLUDED_HEADERS {
+            assert!(is_default_excluded(name), "{name}");
+            assert!(is_default_excluded(&name.to_ascii_uppercase()), "{name}");
+        }
+        let custom = SigningSettings {
+            excluded_headers: Cow::Owned(vec!["x-custom"]),
+            ..SigningSettings::default()
+        };
+        assert!(custom.is_excluded("X-Custom"));
+        assert!(!custom.is_excluded("user-agent"));
+        assert!(!SigningSettings::default().is_excluded("x-amz-date"));
+        assert!(!SigningSettings::default().is_excluded("host"));
     }
 }

@@ -53,6 +53,8 @@ pub(crate) enum PayloadHash {
 impl PayloadHash {
     pub(crate) fn of(payload: Payload<'_>) -> Result<Self, SigningError> {
         Ok(match payload {
+            // Most requests have no body; its hash is a constant.
+            Payload::Bytes([]) => Self::Hex(*EMPTY_SHA256),
             Payload::Bytes(body) => Self::Hex(hex_sha256(body)),
             Payload::Precomputed(hash) => {
                 let bytes: [u8; 64] = hash
@@ -76,6 +78,13 @@ impl PayloadHash {
             Self::Literal(text) => text,
         }
     }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Hex(hex) => hex,
+            Self::Literal(text) => text.as_bytes(),
+        }
+    }
 }
 
 impl std::fmt::Debug for PayloadHash {
@@ -83,6 +92,10 @@ impl std::fmt::Debug for PayloadHash {
         f.write_str(self.as_str())
     }
 }
+
+/// The hex SHA-256 of no bytes.
+pub(crate) const EMPTY_SHA256: &[u8; 64] =
+    b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 pub(crate) fn hex_sha256(data: &[u8]) -> [u8; 64] {
     let mut out = [0u8; 64];
@@ -253,14 +266,14 @@ impl Signer {
 
         let mut added: [Header<'_>; 3] = [("", b""); 3];
         let mut n = 0;
-        added[n] = ("x-amz-date", start.date.as_str().as_bytes());
+        added[n] = ("x-amz-date", start.date.as_bytes());
         n += 1;
         if let (Some(token), true) = (start.token, sign_token) {
             added[n] = ("x-amz-security-token", token.as_bytes());
             n += 1;
         }
         if self.settings.content_sha256_header {
-            added[n] = ("x-amz-content-sha256", payload_hash.as_str().as_bytes());
+            added[n] = ("x-amz-content-sha256", payload_hash.as_bytes());
             n += 1;
         }
         let headers = self.signed_headers(request, &added[..n])?;
@@ -281,7 +294,7 @@ impl Signer {
         authorization.push_str(" Credential=");
         authorization.push_str(params.credentials.access_key_id());
         authorization.push('/');
-        start.scope().write(&mut Utf8(&mut authorization));
+        start.scope().push_to(&mut authorization);
         authorization.push_str(", SignedHeaders=");
         canonical::headers::push_signed_names(&mut authorization, &headers, ";");
         authorization.push_str(", Signature=");
@@ -292,7 +305,7 @@ impl Signer {
             path_rules: self.path_rules(),
             query: &query,
             headers: &headers,
-            payload_hash: payload_hash.as_str(),
+            payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);
         authorization.push_str(signature_str(&signature));
@@ -425,13 +438,13 @@ impl<'s, 'c> Start<'s, 'c> {
         let hash = canonical.hash();
         let scope = self.scope();
         let mut mac = self.key.mac();
-        write_string_to_sign(&mut mac, self.date.as_str(), &scope, &hash);
+        write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
         let mut signature = [0u8; 64];
         let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);
         if let Some(details) = details {
             details.canonical_request = canonical.to_text();
             let mut text = Vec::new();
-            write_string_to_sign(&mut text, self.date.as_str(), &scope, &hash);
+            write_string_to_sign(&mut text, self.date.as_bytes(), &scope, &hash);
             details.string_to_sign = String::from_utf8_lossy(&text).into_owned();
             details.signature = signature_str(&signature).to_owned();
         }
@@ -451,13 +464,4 @@ impl<'s, 'c> Start<'s, 'c> {
 pub(crate) fn signature_str(signature: &[u8; 64]) -> &str {
     // Only hex digits are ever stored.
     std::str::from_utf8(signature).unwrap_or("")
-}
-
-/// Lets string building share the canonical writers.
-pub(crate) struct Utf8<'a>(pub(crate) &'a mut String);
-
-impl canonical::Sink for Utf8<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.push_str(&String::from_utf8_lossy(bytes));
-    }
 }

@@ -1,14 +1,12 @@
 //! The signing key (kDate, kRegion, kService, kSigning) and a bounded cache of derived keys.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::credentials::Secret;
@@ -19,12 +17,20 @@ type HmacSha256 = Hmac<Sha256>;
 pub const TERMINATOR: &str = "aws4_request";
 
 /// A derived signing key: valid for one secret, one day, one region and one service.
+///
+/// It holds the HMAC already keyed with it too, so that each signature starts from the
+/// keyed state instead of hashing the key's two pad blocks again. That state is derived
+/// from the key and is as sensitive; `hmac` offers no way to zero it, so only the key bytes
+/// are zeroed on drop.
 #[derive(Clone)]
-pub struct SigningKey([u8; 32]);
+pub struct SigningKey {
+    bytes: [u8; 32],
+    mac: HmacSha256,
+}
 
 impl Drop for SigningKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.bytes.zeroize();
     }
 }
 
@@ -38,17 +44,25 @@ impl SigningKey {
         let k_date = hmac(&seed, date_stamp.as_bytes());
         let k_region = hmac(&k_date[..], region.as_bytes());
         let k_service = hmac(&k_region[..], service.as_bytes());
-        Self(*hmac(&k_service[..], TERMINATOR.as_bytes()))
+        Self::from_bytes(*hmac(&k_service[..], TERMINATOR.as_bytes()))
+    }
+
+    /// A key from its 32 bytes, as derived elsewhere.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self {
+            mac: new_mac(&bytes),
+            bytes,
+        }
     }
 
     /// A MAC keyed with this key, ready to take a string to sign (or a chunk's).
     pub(crate) fn mac(&self) -> HmacSha256 {
-        new_mac(&self.0)
+        self.mac.clone()
     }
 
     /// The key's bytes. Take care where they go.
     pub fn expose(&self) -> &[u8; 32] {
-        &self.0
+        &self.bytes
     }
 }
 
@@ -79,8 +93,28 @@ fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
 /// rotated secret under the same access key id derives a new key, never reuses the old one.
 /// When full, the entry with the oldest date goes first, since keys are valid for a day.
 pub struct SigningKeyCache {
-    entries: Mutex<HashMap<u64, Entry>>,
+    entries: Mutex<HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>>,
     capacity: usize,
+}
+
+/// The map's keys are already hashes (see `slot_of`); hashing them again would only cost.
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 struct Entry {
@@ -114,7 +148,7 @@ impl SigningKeyCache {
     /// A cache holding at most `capacity` keys (at least one).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
             capacity: capacity.max(1),
         }
     }
@@ -141,11 +175,7 @@ impl SigningKeyCache {
         let Ok(date): Result<[u8; 8], _> = date_stamp.as_bytes().try_into() else {
             return SigningKey::derive(secret, date_stamp, region, service);
         };
-        let slot = {
-            let mut h = DefaultHasher::new();
-            (access_key_id, &date, region, service).hash(&mut h);
-            h.finish()
-        };
+        let slot = slot_of(access_key_id, &date, region, service);
         {
             let entries = self.lock();
             if let Some(e) = entries.get(&slot) {
@@ -153,12 +183,7 @@ impl SigningKeyCache {
                     && e.date_stamp == date
                     && e.region == region
                     && e.service == service
-                    && bool::from(
-                        e.secret
-                            .expose()
-                            .as_bytes()
-                            .ct_eq(secret.expose().as_bytes()),
-                    );
+                    && same_secret(&e.secret, secret);
                 if same {
                     return e.key.clone();
                 }
@@ -189,11 +214,47 @@ impl SigningKeyCache {
         key
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>> {
         // A panic while holding the lock cannot leave an entry half-written (inserts are
         // single calls), so a poisoned map is still sound to use.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Where an entry lives: a multiply-rotate hash over the parts' 8-byte words, each part
+/// ending in a separator byte that none of them can hold, so that ("ab", "c") and
+/// ("a", "bc") differ. Collisions only cost
+/// a derivation, since an entry is used only when every part matches.
+fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [
+        access_key_id.as_bytes(),
+        date,
+        region.as_bytes(),
+        service.as_bytes(),
+    ] {
+        let mut words = part.chunks_exact(8);
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            h = (h ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x0000_0100_0000_01b3)
+                .rotate_left(29);
+        }
+        for &b in words.remainder().iter().chain(&[0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Compares two secrets without an early exit, so the time taken does not tell how much of
+/// a secret matched.
+fn same_secret(a: &Secret, b: &Secret) -> bool {
+    let (a, b) = (a.expose().as_bytes(), b.expose().as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

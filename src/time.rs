@@ -69,6 +69,11 @@ impl AmzDate {
         Some(PrimitiveDateTime::new(date, time).assume_utc())
     }
 
+    /// The whole value as bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
     /// The whole value, `YYYYMMDDTHHMMSSZ`.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits, 'T' and 'Z' are ever stored.

@@ -90,7 +90,12 @@ pub(crate) fn push_signed_names(out: &mut String, sorted: &[Header<'_>], separat
         if i > 0 {
             out.push_str(separator);
         }
-        out.extend(group[0].0.chars().map(|c| c.to_ascii_lowercase()));
+        let name = group[0].0;
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(name);
+        }
     }
 }
 

@@ -1,0 +1,324 @@
+//! Signing and verification against the official `aws-sigv4` crate and against the hashing
+//! floor (the canonical request hashed with `sha2`, plus one HMAC with a precomputed key), on
+//! identical inputs in the same run. `BENCHMARKS.md` holds the figures and how to rerun them.
+
+// criterion's macros define undocumented functions.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials as AwsCredentials;
+use aws_sigv4::http_request::{
+    self as aws, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignatureLocation,
+    UriPathNormalizationMode,
+};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use sigv4::{
+    Credentials, Payload, SignableRequest, Signer, SigningKey, SigningParams, SigningSettings,
+};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+const TIME: OffsetDateTime = datetime!(2015-08-30 12:36:00 UTC);
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+
+/// One benchmark input, described once and handed to each signer.
+struct Input {
+    name: &'static str,
+    method: &'static str,
+    host: &'static str,
+    target: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    body: Vec<u8>,
+    service: &'static str,
+    s3: bool,
+    token: bool,
+    presign: Option<u64>,
+}
+
+fn inputs() -> Vec<Input> {
+    vec![
+        Input {
+            name: "get-vanilla",
+            method: "GET",
+            host: "example.amazonaws.com",
+            target: "/",
+            headers: vec![],
+            body: vec![],
+            service: "service",
+            s3: false,
+            token: false,
+            presign: None,
+        },
+        Input {
+            name: "s3-get-8-headers-query-token",
+            method: "GET",
+            host: "examplebucket.s3.amazonaws.com",
+            target: "/photos/2024/summer/beach.jpg?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY&partNumber=1",
+            headers: vec![
+                ("accept", "*/*"),
+                ("accept-encoding", "gzip, deflate"),
+                ("range", "bytes=0-1048575"),
+                ("if-none-match", "\"d41d8cd98f00b204e9800998ecf8427e\""),
+                ("x-amz-request-payer", "requester"),
+                ("x-amz-expected-bucket-owner", "123456789012"),
+                ("x-amz-checksum-mode", "ENABLED"),
+            ],
+            body: vec![],
+            service: "s3",
+            s3: true,
+            token: true,
+            presign: None,
+        },
+        Input {
+            name: "s3-presign-10-params",
+            method: "GET",
+            host: "examplebucket.s3.amazonaws.com",
+            target: "/reports/2024/q3.pdf?response-content-type=application%2Fpdf&response-content-disposition=attachment%3B%20filename%3Dq3.pdf&versionId=abc123",
+            headers: vec![],
+            body: vec![],
+            service: "s3",
+            s3: true,
+            token: true,
+            presign: Some(3600),
+        },
+        Input {
+            name: "post-1k-body",
+            method: "POST",
+            host: "dynamodb.us-east-1.amazonaws.com",
+            target: "/",
+            headers: vec![
+                ("content-type", "application/x-amz-json-1.0"),
+                ("x-amz-target", "DynamoDB_20120810.PutItem"),
+            ],
+            body: vec![b'a'; 1024],
+            service: "dynamodb",
+            s3: false,
+            token: false,
+            presign: None,
+        },
+    ]
+}
+
+fn credentials(input: &Input) -> Credentials {
+    let c = Credentials::new(AKID, SECRET).expect("valid");
+    if input.token {
+        c.with_session_token(TOKEN).expect("valid token")
+    } else {
+        c
+    }
+}
+
+fn signer(input: &Input) -> Signer {
+    if input.s3 {
+        Signer::s3()
+    } else {
+        Signer::new(SigningSettings::default())
+    }
+}
+
+fn signable(input: &Input) -> SignableRequest<'_> {
+    let payload = if input.s3 && input.presign.is_some() {
+        Payload::Unsigned
+    } else {
+        Payload::Bytes(&input.body)
+    };
+    let mut r = SignableRequest::new(input.method, input.target)
+        .header("host", input.host)
+        .payload(payload);
+    for (n, v) in &input.headers {
+        r.push_header(n, v.as_bytes());
+    }
+    r
+}
+
+/// Signs with this crate; returns the signature so nothing is optimized away.
+fn sign_ours(signer: &Signer, input: &Input, creds: &Credentials) -> usize {
+    let request = signable(input);
+    let params = SigningParams::new(creds, "us-east-1", input.service, TIME);
+    match input.presign {
+        Some(expires) => signer
+            .presign(&request, &params, expires)
+            .expect("presigns")
+            .target()
+            .len(),
+        None => signer
+            .sign(&request, &params)
+            .expect("signs")
+            .authorization()
+            .len(),
+    }
+}
+
+fn aws_identity(input: &Input) -> Identity {
+    AwsCredentials::new(
+        AKID,
+        SECRET,
+        input.token.then(|| TOKEN.to_owned()),
+        None,
+        "bench",
+    )
+    .into()
+}
+
+fn sign_official(input: &Input, identity: &Identity) -> usize {
+    let mut settings = aws::SigningSettings::default();
+    if input.s3 {
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        if input.presign.is_none() {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
+    }
+    if let Some(expires) = input.presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(expires));
+    }
+    let params = v4::SigningParams::builder()
+        .identity(identity)
+        .region("us-east-1")
+        .name(input.service)
+        .time(SystemTime::UNIX_EPOCH + Duration::from_secs(TIME.unix_timestamp() as u64))
+        .settings(settings)
+        .build()
+        .expect("valid params")
+        .into();
+    let uri = format!("https://{}{}", input.host, input.target);
+    let mut headers = vec![("host", input.host)];
+    headers.extend(input.headers.iter().copied());
+    let body = if input.s3 && input.presign.is_some() {
+        SignableBody::UnsignedPayload
+    } else {
+        SignableBody::Bytes(&input.body)
+    };
+    let request =
+        aws::SignableRequest::new(input.method, uri, headers.into_iter(), body).expect("signable");
+    let (_, signature) = aws::sign(request, &params).expect("signs").into_parts();
+    signature.len()
+}
+
+/// The floor: what no signer can avoid. The canonical request (taken from this crate once,
+/// outside the timing) is hashed, and one HMAC with a precomputed key signs the string to
+/// sign.
+struct Floor {
+    canonical_request: Vec<u8>,
+    string_to_sign_prefix: Vec<u8>,
+    key: [u8; 32],
+}
+
+impl Floor {
+    fn new(input: &Input) -> Self {
+        let creds = credentials(input);
+        let request = signable(input);
+        let params = SigningParams::new(&creds, "us-east-1", input.service, TIME);
+        let signer = signer(input);
+        let details = match input.presign {
+            Some(expires) => {
+                signer
+                    .presign_explained(&request, &params, expires)
+                    .expect("presigns")
+                    .1
+            }
+            None => signer.sign_explained(&request, &params).expect("signs").1,
+        };
+        let (prefix, _) = details
+            .string_to_sign
+            .rsplit_once('\n')
+            .expect("four lines");
+        let key = SigningKey::derive(
+            creds.secret_access_key(),
+            "20150830",
+            "us-east-1",
+            input.service,
+        );
+        Self {
+            canonical_request: details.canonical_request.into_bytes(),
+            string_to_sign_prefix: format!("{prefix}\n").into_bytes(),
+            key: *key.expose(),
+        }
+    }
+
+    fn run(&self, body: &[u8]) -> [u8; 32] {
+        // The payload hash is part of the floor wherever a body is signed (an empty body's
+        // hash is a constant).
+        if !body.is_empty() {
+            let _ = black_box(Sha256::digest(body));
+        }
+        let hash = Sha256::digest(&self.canonical_request);
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(hash, &mut hex).expect("sized");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
+        mac.update(&self.string_to_sign_prefix);
+        mac.update(&hex);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+fn configure(c: &mut Criterion) -> &mut Criterion {
+    c
+}
+
+fn signing(c: &mut Criterion) {
+    let c = configure(c);
+    for input in inputs() {
+        let group_name = if input.presign.is_some() {
+            "presign"
+        } else {
+            "sign-header"
+        };
+        let mut group = c.benchmark_group(group_name);
+        let creds = credentials(&input);
+        let cached = signer(&input);
+        let identity = aws_identity(&input);
+        let floor = Floor::new(&input);
+        let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
+            &[]
+        } else {
+            &input.body
+        };
+        group.bench_function(BenchmarkId::new("floor", input.name), |b| {
+            b.iter(|| floor.run(black_box(floor_body)))
+        });
+        group.bench_function(BenchmarkId::new("sigv4-cached-key", input.name), |b| {
+            b.iter(|| sign_ours(&cached, black_box(&input), &creds))
+        });
+        group.bench_function(BenchmarkId::new("sigv4-cold-key", input.name), |b| {
+            b.iter(|| sign_ours(&signer(&input), black_box(&input), &creds))
+        });
+        group.bench_function(BenchmarkId::new("aws-sigv4", input.name), |b| {
+            b.iter(|| sign_official(black_box(&input), &identity))
+        });
+        group.finish();
+    }
+}
+
+fn key_derivation(c: &mut Criterion) {
+    let creds = Credentials::new(AKID, SECRET).expect("valid");
+    c.bench_function("key-derivation/sigv4", |b| {
+        b.iter(|| {
+            SigningKey::derive(
+                creds.secret_access_key(),
+                black_box("20150830"),
+                "us-east-1",
+                "service",
+            )
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30);
+    targets = signing, key_derivation
+}
+criterion_main!(benches);
