@@ -36,6 +36,7 @@ mod settings;
 mod sign;
 mod signing_key;
 mod time;
+mod verify;
 
 pub use crate::credentials::{Credentials, Secret};
 pub use crate::error::SigningError;
@@ -46,6 +47,11 @@ pub use crate::settings::{SessionTokenMode, SigningSettings, DEFAULT_EXCLUDED_HE
 pub use crate::sign::{Signer, SigningDetails, SigningOutput, SigningParams};
 pub use crate::signing_key::{SigningKey, SigningKeyCache, DEFAULT_CACHE_CAPACITY, TERMINATOR};
 pub use crate::time::AmzDate;
+pub use crate::verify::{
+    AuthLocation, AwsError, Body, BodyChecker, BodyRequirement, CredentialStore, Dialect,
+    InMemoryStore, Limits, Pending, Principal, StoredCredential, Verified, Verifier,
+    VerifierSettings, VerifyError,
+};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

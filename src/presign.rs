@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use time::Duration;
 
-use crate::canonical::{self, CanonicalRequest, Component, QueryParam};
+use crate::canonical::{self, CanonicalRequest, Component, HeaderSource, QueryParam};
 use crate::error::SigningError;
 use crate::request::{Payload, SignableRequest};
 use crate::scope::ALGORITHM;
@@ -229,7 +229,7 @@ impl Signer {
             path: request.path,
             path_rules: self.path_rules(),
             query: &query,
-            headers: &headers,
+            headers: HeaderSource::Sorted(&headers),
             payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);

@@ -4,7 +4,7 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::canonical::{self, CanonicalRequest, Header, PathRules, QueryParam};
+use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules, QueryParam};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
 use crate::request::{Payload, SignableRequest, UNSIGNED_PAYLOAD};
@@ -304,7 +304,7 @@ impl Signer {
             path: request.path,
             path_rules: self.path_rules(),
             query: &query,
-            headers: &headers,
+            headers: HeaderSource::Sorted(&headers),
             payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);

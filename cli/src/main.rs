@@ -12,10 +12,12 @@ use sigv4::{Credentials, Payload, Signer, SigningParams, SigningSettings};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+mod config;
 mod context;
 mod http_file;
 mod sign_cmd;
 mod vectors;
+mod verify_cmd;
 
 use http_file::RawRequest;
 
@@ -41,6 +43,25 @@ enum Command {
     /// Sign a raw HTTP/1.1 request with credentials from AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
     Sign(SignArgs),
+    /// Verify a signed raw HTTP/1.1 request against the credentials of a configuration.
+    /// Exit 0 with the identity as JSON when authentic, 1 with the error as JSON when not.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct VerifyArgs {
+    /// The signed request, in the AWS suite's request.txt form; `-` reads stdin.
+    #[arg(long)]
+    request: String,
+    /// The TOML configuration with the credentials and settings.
+    #[arg(long)]
+    config: PathBuf,
+    /// The server's time (RFC 3339); now when absent.
+    #[arg(long)]
+    time: Option<String>,
+    /// The body, when it is not in the request file.
+    #[arg(long)]
+    body_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -102,6 +123,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Vectors { dirs } => run_vectors(&dirs),
         Command::Sign(args) => run_sign(&args),
+        Command::Verify(args) => run_verify(&args),
     };
     match result {
         Ok(code) => code,
@@ -153,6 +175,26 @@ fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Failure> {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
             .map_err(|e| usage(format!("--time {text:?} is not an RFC 3339 time: {e}"))),
     }
+}
+
+fn run_verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|e| usage(format!("{}: {e}", args.config.display())))?;
+    let config = config::Config::parse(&text)
+        .map_err(|e| usage(format!("{}: {e}", args.config.display())))?;
+    let input = read_input(&args.request)?;
+    let request = RawRequest::parse(&input).map_err(|e| usage(format!("{}: {e}", args.request)))?;
+    let now = parse_time(args.time.as_deref())?;
+    let body = match &args.body_file {
+        Some(path) => std::fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?,
+        None => request.body().to_vec(),
+    };
+    let (verdict, code) = match verify_cmd::verify(&config, &request, &body, now) {
+        Ok(identity) => (identity, ExitCode::SUCCESS),
+        Err(error) => (error, ExitCode::from(1)),
+    };
+    println!("{verdict:#}");
+    Ok(code)
 }
 
 fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {

@@ -128,6 +128,111 @@ fn write_value<S: Sink>(sink: &mut S, value: &[u8]) {
     }
 }
 
+/// Where the canonical headers come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HeaderSource<'a> {
+    /// The signer's: every header to sign, sorted by [`sort`].
+    Sorted(&'a [Header<'a>]),
+    /// The verifier's: the names the client signed, in the order it listed them, with
+    /// values taken from all of the request's headers.
+    Listed {
+        names: SignedNames<'a>,
+        all: &'a [Header<'a>],
+    },
+}
+
+impl HeaderSource<'_> {
+    pub(crate) fn write_canonical<S: Sink>(&self, sink: &mut S) {
+        match *self {
+            Self::Sorted(sorted) => write_canonical(sink, sorted),
+            Self::Listed { names, all } => {
+                for name in names.iter() {
+                    sink.put_str(name);
+                    sink.put(b":");
+                    let values = all.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+                    for (i, (_, value)) in values.enumerate() {
+                        if i > 0 {
+                            sink.put(b",");
+                        }
+                        write_value(sink, value);
+                    }
+                    sink.put(b"\n");
+                }
+            }
+        }
+    }
+
+    pub(crate) fn write_signed_names<S: Sink>(&self, sink: &mut S) {
+        match *self {
+            Self::Sorted(sorted) => write_signed_names(sink, sorted),
+            Self::Listed { names, .. } => {
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        sink.put(b";");
+                    }
+                    sink.put_str(name);
+                }
+            }
+        }
+    }
+}
+
+/// A signed header list as a client sent it: names separated by `;`, or by `%3B` when it
+/// arrives percent-encoded in a presigned URL's `X-Amz-SignedHeaders`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedNames<'a> {
+    raw: &'a str,
+}
+
+impl<'a> SignedNames<'a> {
+    /// Takes a list whose names are lower-case tokens without `%`, strictly increasing
+    /// (sorted, no repeats), as SigV4 requires; `None` otherwise.
+    pub(crate) fn parse(raw: &'a str) -> Option<Self> {
+        let names = Self { raw };
+        let mut previous: Option<&str> = None;
+        for name in names.iter() {
+            let valid = is_token(name)
+                && !name.contains('%')
+                && !name.bytes().any(|b| b.is_ascii_uppercase())
+                && previous.is_none_or(|p| p < name);
+            if !valid {
+                return None;
+            }
+            previous = Some(name);
+        }
+        previous.map(|_| names)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let raw = self.raw;
+        let mut rest = Some(raw);
+        std::iter::from_fn(move || {
+            let text = rest?;
+            let semicolon = text.find(';');
+            let encoded = find_ignore_case(text, "%3b");
+            let (name, next) = match (semicolon, encoded) {
+                (Some(a), Some(b)) if b < a => (&text[..b], Some(&text[b + 3..])),
+                (Some(a), _) => (&text[..a], Some(&text[a + 1..])),
+                (None, Some(b)) => (&text[..b], Some(&text[b + 3..])),
+                (None, None) => (text, None),
+            };
+            rest = next;
+            Some(name)
+        })
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +255,28 @@ mod tests {
             "host:example.com\nmy-header1:value4,a b c,\nmy-header2:value1 value2 value3\n\
              host;my-header1;my-header2"
         );
+    }
+
+    #[test]
+    fn signed_names_parse_strictly() {
+        let names = SignedNames::parse("host%3Bx-amz-date;x-amz-meta-a%3bz").expect("valid");
+        assert_eq!(
+            names.iter().collect::<Vec<_>>(),
+            ["host", "x-amz-date", "x-amz-meta-a", "z"]
+        );
+        assert!(names.contains("x-amz-date") && !names.contains("x-amz"));
+        for bad in [
+            "",
+            "host;",
+            ";host",
+            "x;host",
+            "Host",
+            "host;host",
+            "a b",
+            "a%41",
+        ] {
+            assert!(SignedNames::parse(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

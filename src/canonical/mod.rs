@@ -12,7 +12,7 @@ pub(crate) mod query;
 use hmac::Hmac;
 use sha2::{Digest, Sha256};
 
-pub(crate) use headers::Header;
+pub(crate) use headers::{Header, HeaderSource, SignedNames};
 pub(crate) use query::{Component, QueryParam};
 
 /// Something the canonical request or the string to sign can be written into.
@@ -109,7 +109,7 @@ pub(crate) struct CanonicalRequest<'a> {
     pub(crate) path: &'a str,
     pub(crate) path_rules: PathRules,
     pub(crate) query: &'a [QueryParam<'a>],
-    pub(crate) headers: &'a [Header<'a>],
+    pub(crate) headers: HeaderSource<'a>,
     pub(crate) payload_hash: &'a [u8],
 }
 
@@ -124,9 +124,9 @@ impl CanonicalRequest<'_> {
         sink.put(b"\n");
         query::write(sink, self.query);
         sink.put(b"\n");
-        headers::write_canonical(sink, self.headers);
+        self.headers.write_canonical(sink);
         sink.put(b"\n");
-        headers::write_signed_names(sink, self.headers);
+        self.headers.write_signed_names(sink);
         sink.put(b"\n");
         sink.put(self.payload_hash);
     }

@@ -1,0 +1,225 @@
+//! The verifier's TOML configuration, shared with `serve`:
+//!
+//! ```toml
+//! [settings]
+//! regions = ["us-east-1"]        # optional; absent = any region
+//! services = ["s3", "sts"]       # optional; absent = any service
+//! max_skew_seconds = 900
+//!
+//! [[credentials]]
+//! access_key_id = "AKIDEXAMPLE"
+//! secret_access_key = "..."
+//! session_token = "..."          # optional
+//! expiration = "2026-11-28T12:00:00Z"   # optional, RFC 3339
+//! principal = "arn:aws:iam::123456789012:user/alice"  # optional
+//! ```
+//!
+//! Unknown keys and bad values are errors that name the file's line.
+
+use std::fmt;
+
+use serde::Deserialize;
+use sigv4::{InMemoryStore, Principal, StoredCredential, VerifierSettings};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    settings: Settings,
+    #[serde(default)]
+    credentials: Vec<Credential>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    regions: Option<Vec<String>>,
+    services: Option<Vec<String>>,
+    max_skew_seconds: Option<Spanned<i64>>,
+    allow_unsigned_payload: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credential {
+    access_key_id: Spanned<String>,
+    secret_access_key: Spanned<String>,
+    session_token: Option<String>,
+    expiration: Option<Spanned<String>>,
+    not_before: Option<Spanned<String>>,
+    principal: Option<String>,
+    account: Option<String>,
+    user_id: Option<String>,
+}
+
+/// A configuration read and checked.
+pub struct Config {
+    pub settings: VerifierSettings,
+    pub store: InMemoryStore,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("settings", &self.settings)
+            .field("credentials", &self.store.len())
+            .finish()
+    }
+}
+
+/// Why a configuration was refused: the message names the line.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The line of the first non-blank character at or after `offset` (spans may start on the
+/// line break before what they point at).
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let skipped = text[offset..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(0, |n| n);
+    text[..offset + skipped].matches('\n').count() + 1
+}
+
+fn at<T>(text: &str, spanned: &Spanned<T>, message: impl fmt::Display) -> ConfigError {
+    ConfigError(format!(
+        "line {}: {message}",
+        line_of(text, spanned.span().start)
+    ))
+}
+
+fn time(text: &str, value: &Spanned<String>, key: &str) -> Result<OffsetDateTime, ConfigError> {
+    OffsetDateTime::parse(value.get_ref(), &Rfc3339).map_err(|e| {
+        at(
+            text,
+            value,
+            format!("{key} {:?} is not an RFC 3339 time: {e}", value.get_ref()),
+        )
+    })
+}
+
+/// The account id in an ARN (`arn:aws:iam::123456789012:user/alice`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let message = e.message().to_owned();
+            ConfigError(match line {
+                Some(line) => format!("line {line}: {message}"),
+                None => message,
+            })
+        })?;
+        let mut settings = VerifierSettings::default();
+        settings.regions = file.settings.regions;
+        settings.services = file.settings.services;
+        if let Some(skew) = &file.settings.max_skew_seconds {
+            if !(0..=7 * 24 * 3600).contains(skew.get_ref()) {
+                return Err(at(text, skew, "max_skew_seconds must be from 0 to 604800"));
+            }
+            settings.max_skew = time::Duration::seconds(*skew.get_ref());
+        }
+        if let Some(allow) = file.settings.allow_unsigned_payload {
+            settings.allow_unsigned_payload = allow;
+        }
+        let mut store = InMemoryStore::new();
+        for c in file.credentials {
+            let akid = c.access_key_id.get_ref();
+            if akid.is_empty() || !akid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(at(
+                    text,
+                    &c.access_key_id,
+                    "access_key_id must be letters and digits",
+                ));
+            }
+            if sigv4::CredentialStore::lookup(&store, akid).is_some() {
+                return Err(at(
+                    text,
+                    &c.access_key_id,
+                    format!("access_key_id {akid} appears twice"),
+                ));
+            }
+            if c.secret_access_key.get_ref().is_empty() {
+                return Err(at(text, &c.secret_access_key, "secret_access_key is empty"));
+            }
+            let mut stored =
+                StoredCredential::new(akid.clone(), c.secret_access_key.get_ref().clone());
+            if let Some(token) = c.session_token {
+                stored = stored.session_token(token);
+            }
+            if let Some(expiration) = &c.expiration {
+                stored = stored.expiry(time(text, expiration, "expiration")?);
+            }
+            if let Some(not_before) = &c.not_before {
+                stored = stored.not_before(time(text, not_before, "not_before")?);
+            }
+            let arn = c.principal.unwrap_or_default();
+            stored = stored.principal(Principal {
+                account: c
+                    .account
+                    .or_else(|| account_of(&arn).map(str::to_owned))
+                    .unwrap_or_default(),
+                user_id: c.user_id.unwrap_or_else(|| akid.clone()),
+                arn,
+            });
+            store.insert(stored);
+        }
+        Ok(Self { settings, store })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[settings]
+regions = ["us-east-1"]
+services = ["s3", "sts"]
+max_skew_seconds = 900
+
+[[credentials]]
+access_key_id = "AKIDEXAMPLE"
+secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+session_token = "tok"
+expiration = "2026-11-28T12:00:00Z"
+principal = "arn:aws:iam::123456789012:user/alice"
+"#;
+
+    #[test]
+    fn reads_the_documented_form() {
+        let config = Config::parse(GOOD).expect("valid");
+        assert_eq!(config.settings.regions, Some(vec!["us-east-1".to_owned()]));
+        assert_eq!(config.settings.max_skew, time::Duration::seconds(900));
+        let c = sigv4::CredentialStore::lookup(&config.store, "AKIDEXAMPLE").expect("present");
+        assert_eq!(c.principal.account, "123456789012");
+        assert!(c.session_token.is_some() && c.expiry.is_some());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (text, line, needle) in [
+            (GOOD.replace("session_token", "sesion_token"), 10, "sesion_token"),
+            (GOOD.replace("2026-11-28T12:00:00Z", "tomorrow"), 11, "RFC 3339"),
+            (GOOD.replace("max_skew_seconds = 900", "max_skew_seconds = \"x\""), 5, ""),
+            (GOOD.replace("max_skew_seconds = 900", "max_skew_seconds = -1"), 5, "604800"),
+            (format!("{GOOD}\n[[credentials]]\naccess_key_id = \"AKIDEXAMPLE\"\nsecret_access_key = \"x\"\n"), 15, "twice"),
+        ] {
+            let err = Config::parse(&text).expect_err("invalid").0;
+            assert!(err.starts_with(&format!("line {line}:")), "{err}");
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+}

@@ -1,0 +1,719 @@
+//! Server-side verification of signed requests, in two steps so that the credential lookup
+//! can happen anywhere (a database, a cache, across an `.await`):
+//!
+//! 1. [`Verifier::parse`] checks everything that needs no secret: the `Authorization`
+//!    header or presigning parameters, the clock, the credential scope, the signed headers,
+//!    and what the payload hash must be. It returns a [`Pending`] that names the access key
+//!    id.
+//! 2. [`Pending::finish`] takes the stored credential for that key and checks the key's
+//!    validity, the session token, the expiry and the signature.
+//!
+//! [`Verifier::verify`] does both with a synchronous [`CredentialStore`].
+
+mod body;
+mod error;
+mod parse;
+mod store;
+
+use std::sync::Arc;
+
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+
+pub use body::{BodyChecker, BodyRequirement};
+pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
+pub use store::{CredentialStore, InMemoryStore, Principal, StoredCredential};
+
+use crate::canonical::{self, CanonicalRequest, Component, HeaderSource, QueryParam, SignedNames};
+use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
+use crate::scope::{write_string_to_sign, CredentialScope};
+use crate::settings::{SessionTokenMode, SigningSettings};
+use crate::sign::{hex_sha256, EMPTY_SHA256};
+use crate::signing_key::{SigningKeyCache, TERMINATOR};
+use crate::time::AmzDate;
+use parse::{Claims, TokenRef};
+
+/// Bounds on untrusted input. Past any of them a request is rejected with
+/// [`VerifyError::TooLarge`] before any work proportional to it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The longest `Authorization` header, in bytes.
+    pub max_authorization_len: usize,
+    /// The most signed headers.
+    pub max_signed_headers: usize,
+    /// The most headers in the request.
+    pub max_headers: usize,
+    /// The most bytes of header names and values together.
+    pub max_header_bytes: usize,
+    /// The most query parameters.
+    pub max_query_params: usize,
+    /// The longest path and query, in bytes.
+    pub max_target_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_authorization_len: 8 * 1024,
+            max_signed_headers: 64,
+            max_headers: 128,
+            max_header_bytes: 64 * 1024,
+            max_query_params: 256,
+            max_target_len: 16 * 1024,
+        }
+    }
+}
+
+/// What a verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifierSettings {
+    /// The regions served; `None` accepts any.
+    pub regions: Option<Vec<String>>,
+    /// The services served; `None` accepts any.
+    pub services: Option<Vec<String>>,
+    /// How far the request time may be from the server's, either way (15 minutes, as AWS).
+    pub max_skew: Duration,
+    /// Accept `UNSIGNED-PAYLOAD` in `x-amz-content-sha256` (S3 does).
+    pub allow_unsigned_payload: bool,
+    /// Reject requests with an `x-amz-*` header that is not signed (S3 does).
+    pub require_signed_amz_headers: bool,
+    /// Where clients put the session token. With
+    /// [`SessionTokenMode::AddedAfterSigning`] the token is left out of the canonical query
+    /// and may be sent unsigned.
+    pub session_token: SessionTokenMode,
+    /// The canonicalization rules of services that differ from the default ones (S3 by
+    /// default: no path normalization, single encoding, `x-amz-content-sha256` required).
+    pub service_rules: Vec<(String, SigningSettings)>,
+    /// Bounds on untrusted input.
+    pub limits: Limits,
+}
+
+impl Default for VerifierSettings {
+    fn default() -> Self {
+        Self {
+            regions: None,
+            services: None,
+            max_skew: Duration::minutes(15),
+            allow_unsigned_payload: true,
+            require_signed_amz_headers: true,
+            session_token: SessionTokenMode::Signed,
+            service_rules: vec![("s3".to_owned(), SigningSettings::s3())],
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl VerifierSettings {
+    fn rules_for(&self, service: &str) -> SigningSettings {
+        self.service_rules
+            .iter()
+            .find(|(name, _)| name == service)
+            .map_or_else(SigningSettings::default, |(_, rules)| rules.clone())
+    }
+}
+
+/// The body as the caller has it when verifying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Body<'a> {
+    /// The whole body.
+    Bytes(&'a [u8]),
+    /// The body's SHA-256 in hex, computed by the caller.
+    Sha256Hex(&'a str),
+    /// Not read yet: the verdict says what the body must satisfy. Services other than S3
+    /// sign the body's hash directly, so they need `Bytes` or `Sha256Hex` unless the client
+    /// sent `x-amz-content-sha256`.
+    Deferred,
+}
+
+/// Checks signed requests. Holds its settings and a signing-key cache; share one across
+/// threads.
+#[derive(Debug, Default)]
+pub struct Verifier {
+    settings: VerifierSettings,
+    keys: SigningKeyCache,
+}
+
+/// A request whose claims parsed and passed every check that needs no secret.
+#[derive(Debug)]
+pub struct Pending<'r> {
+    request: &'r SignableRequest<'r>,
+    claims: Claims<'r>,
+    date: AmzDate,
+    request_time: OffsetDateTime,
+    now: OffsetDateTime,
+    rules: SigningSettings,
+    /// The payload hash that goes into the canonical request.
+    payload_hash: PayloadHash<'r>,
+    /// A body hash declared in `x-amz-content-sha256` that the body itself must match.
+    declared: Option<[u8; 32]>,
+    streaming: Option<StreamingPayload>,
+    body: Body<'r>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PayloadHash<'r> {
+    Given(&'r [u8]),
+    Computed([u8; 64]),
+}
+
+impl PayloadHash<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Given(bytes) => bytes,
+            Self::Computed(hex) => hex,
+        }
+    }
+}
+
+/// An authentic request: who signed it, for what, and what its body must still satisfy.
+#[derive(Debug)]
+pub struct Verified<'r, D = ()> {
+    /// The credential that signed it.
+    pub credential: Arc<StoredCredential<D>>,
+    /// Where the signature was carried.
+    pub location: AuthLocation,
+    /// The request time.
+    pub request_time: OffsetDateTime,
+    /// What the body must still satisfy.
+    pub body: BodyRequirement,
+    scope: CredentialScope<'r>,
+    signed: SignedNames<'r>,
+}
+
+impl<'r, D> Verified<'r, D> {
+    /// The credential scope.
+    pub fn scope(&self) -> CredentialScope<'r> {
+        self.scope
+    }
+
+    /// The signed header names, in order.
+    pub fn signed_headers(&self) -> impl Iterator<Item = &'r str> + 'r {
+        self.signed.iter()
+    }
+}
+
+impl Verifier {
+    /// A verifier with these settings.
+    pub fn new(settings: VerifierSettings) -> Self {
+        Self {
+            settings,
+            keys: SigningKeyCache::default(),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &VerifierSettings {
+        &self.settings
+    }
+
+    /// The dialect to report errors for `request` in, from the service its credential
+    /// scope names (the query protocol's when none can be read).
+    pub fn dialect_of(&self, request: &SignableRequest<'_>) -> Dialect {
+        let limits = &self.settings.limits;
+        let claims = match (find_header(request, "authorization"), request.query) {
+            (Some(value), _) => parse::parse_authorization(value, limits).ok(),
+            (None, Some(query)) => parse::parse_presigned(query, limits).ok(),
+            (None, None) => None,
+        };
+        claims.map_or(Dialect::Query, |c| {
+            Dialect::for_service(c.credential.service)
+        })
+    }
+
+    /// Verifies `request` with a synchronous store: [`parse`](Self::parse), lookup,
+    /// [`finish`](Pending::finish).
+    pub fn verify<'r, S: CredentialStore>(
+        &self,
+        request: &'r SignableRequest<'r>,
+        body: Body<'r>,
+        store: &S,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r, S::Data>, VerifyError> {
+        let pending = self.parse(request, body, now)?;
+        let credential = store.lookup(pending.access_key_id());
+        pending.finish(self, credential)
+    }
+
+    /// Step one: every check that needs no secret. `now` is the server's clock.
+    pub fn parse<'r>(
+        &self,
+        request: &'r SignableRequest<'r>,
+        body: Body<'r>,
+        now: OffsetDateTime,
+    ) -> Result<Pending<'r>, VerifyError> {
+        let limits = &self.settings.limits;
+        self.check_bounds(request)?;
+
+        // Where the signature is.
+        let authorization = find_header(request, "authorization");
+        let presigned = request.query.is_some_and(|q| {
+            q.split('&')
+                .any(|p| p.starts_with("X-Amz-Algorithm=") || p == "X-Amz-Algorithm")
+        });
+        let claims = match (authorization, presigned) {
+            (Some(_), true) => return Err(VerifyError::MultipleAuthMechanisms),
+            (None, false) => return Err(VerifyError::MissingAuthentication),
+            (Some(value), false) => {
+                let mut claims = parse::parse_authorization(value, limits)?;
+                claims.token = find_header(request, "x-amz-security-token").map(TokenRef::Header);
+                claims
+            }
+            (None, true) => parse::parse_presigned(request.query.unwrap_or(""), limits)?,
+        };
+
+        // When.
+        let (date, request_time) = match claims.query_date {
+            Some(value) => parse::parse_request_time(value.as_bytes(), false)?,
+            None => match find_header(request, "x-amz-date") {
+                Some(value) => parse::parse_request_time(value, false)?,
+                None => match find_header(request, "date") {
+                    Some(value) => parse::parse_request_time(value, true)?,
+                    None => return Err(VerifyError::MissingDate),
+                },
+            },
+        };
+        self.check_time(&claims, request_time, now)?;
+
+        // For what.
+        let credential = claims.credential;
+        if credential.date_stamp != date.date_stamp() {
+            return Err(VerifyError::ScopeDateMismatch {
+                scope_date: credential.date_stamp.to_owned(),
+                request_date: date.as_str().to_owned(),
+            });
+        }
+        let allowed = |list: &Option<Vec<String>>, value: &str| {
+            list.as_ref()
+                .is_none_or(|list| list.iter().any(|v| v == value))
+        };
+        if !allowed(&self.settings.regions, credential.region)
+            || CredentialScope::new(credential.date_stamp, credential.region, "s").is_err()
+        {
+            return Err(VerifyError::WrongRegion {
+                region: credential.region.to_owned(),
+            });
+        }
+        if !allowed(&self.settings.services, credential.service)
+            || CredentialScope::new(credential.date_stamp, "r", credential.service).is_err()
+        {
+            return Err(VerifyError::WrongService {
+                service: credential.service.to_owned(),
+            });
+        }
+        if credential.terminator != TERMINATOR {
+            return Err(VerifyError::WrongTerminator {
+                terminator: credential.terminator.to_owned(),
+            });
+        }
+
+        // Which headers.
+        if !claims.signed.contains("host") {
+            return Err(VerifyError::HostNotSigned);
+        }
+        for name in claims.signed.iter() {
+            if find_header(request, name).is_none() {
+                return Err(VerifyError::SignedHeaderMissing {
+                    name: name.to_owned(),
+                });
+            }
+        }
+        if self.settings.require_signed_amz_headers {
+            let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
+            for (name, _) in &request.headers {
+                let amz = name.len() > 6
+                    && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")
+                    && !(token_unsigned && name.eq_ignore_ascii_case("x-amz-security-token"));
+                if amz && !claims.signed.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    return Err(VerifyError::UnsignedAmzHeader {
+                        name: name.to_ascii_lowercase(),
+                    });
+                }
+            }
+        }
+
+        // What the body must be.
+        let rules = self.settings.rules_for(credential.service);
+        let content_sha256 = find_header(request, "x-amz-content-sha256");
+        let mut declared = None;
+        let mut streaming = None;
+        let payload_hash = match (content_sha256, claims.location) {
+            (Some(value), _) => {
+                match classify_content_sha256(value)? {
+                    Declared::Unsigned if !self.settings.allow_unsigned_payload => {
+                        return Err(VerifyError::UnsignedPayloadNotAllowed)
+                    }
+                    Declared::Unsigned => {}
+                    Declared::Hash(hash) => declared = Some(hash),
+                    Declared::Streaming(kind) => streaming = Some(kind),
+                }
+                PayloadHash::Given(value)
+            }
+            (None, AuthLocation::Header) if rules.content_sha256_header => {
+                return Err(VerifyError::MissingContentSha256)
+            }
+            // S3 presigned URLs never cover the body.
+            (None, AuthLocation::Query) if rules.content_sha256_header => {
+                if !self.settings.allow_unsigned_payload {
+                    return Err(VerifyError::UnsignedPayloadNotAllowed);
+                }
+                PayloadHash::Given(UNSIGNED_PAYLOAD.as_bytes())
+            }
+            (None, _) => match body {
+                Body::Bytes([]) => PayloadHash::Computed(*EMPTY_SHA256),
+                Body::Bytes(bytes) => PayloadHash::Computed(hex_sha256(bytes)),
+                Body::Sha256Hex(hash) => {
+                    let bytes: [u8; 64] = hash
+                        .as_bytes()
+                        .try_into()
+                        .map_err(|_| VerifyError::BodyRequired)?;
+                    PayloadHash::Computed(bytes)
+                }
+                Body::Deferred => return Err(VerifyError::BodyRequired),
+            },
+        };
+
+        Ok(Pending {
+            request,
+            claims,
+            date,
+            request_time,
+            now,
+            rules,
+            payload_hash,
+            declared,
+            streaming,
+            body,
+        })
+    }
+
+    fn check_bounds(&self, request: &SignableRequest<'_>) -> Result<(), VerifyError> {
+        let limits = &self.settings.limits;
+        if request.headers.len() > limits.max_headers {
+            return Err(VerifyError::TooLarge {
+                what: "number of headers",
+                limit: limits.max_headers,
+            });
+        }
+        let header_bytes: usize = request.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        if header_bytes > limits.max_header_bytes {
+            return Err(VerifyError::TooLarge {
+                what: "header section",
+                limit: limits.max_header_bytes,
+            });
+        }
+        let target = request.path.len() + request.query.map_or(0, str::len);
+        if target > limits.max_target_len {
+            return Err(VerifyError::TooLarge {
+                what: "request target",
+                limit: limits.max_target_len,
+            });
+        }
+        if let Some(query) = request.query {
+            if canonical::query::count_upper_bound(query) > limits.max_query_params {
+                return Err(VerifyError::TooLarge {
+                    what: "number of query parameters",
+                    limit: limits.max_query_params,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_time(
+        &self,
+        claims: &Claims<'_>,
+        request_time: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), VerifyError> {
+        let skew = self.settings.max_skew;
+        match claims.expires {
+            None => {
+                if (now - request_time).abs() > skew {
+                    return Err(VerifyError::RequestTimeTooSkewed {
+                        request_time,
+                        server_time: now,
+                        max_skew_seconds: skew.whole_seconds(),
+                    });
+                }
+            }
+            Some(raw) => {
+                let expires = raw
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=crate::MAX_EXPIRES).contains(s) && !raw.starts_with('+'))
+                    .ok_or_else(|| VerifyError::ExpiresOutOfRange {
+                        value: raw.chars().take(32).collect(),
+                    })?;
+                if now < request_time - skew {
+                    return Err(VerifyError::RequestNotYetValid {
+                        valid_from: request_time,
+                        server_time: now,
+                    });
+                }
+                // At most seven days, so the cast is exact.
+                let expired_at = request_time + Duration::seconds(expires as i64);
+                if now > expired_at {
+                    return Err(VerifyError::RequestExpired {
+                        expired_at,
+                        server_time: now,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Declared {
+    Unsigned,
+    Hash([u8; 32]),
+    Streaming(StreamingPayload),
+}
+
+fn classify_content_sha256(value: &[u8]) -> Result<Declared, VerifyError> {
+    if value == UNSIGNED_PAYLOAD.as_bytes() {
+        return Ok(Declared::Unsigned);
+    }
+    for kind in [
+        StreamingPayload::Signed,
+        StreamingPayload::SignedWithTrailer,
+        StreamingPayload::UnsignedWithTrailer,
+    ] {
+        if value == kind.as_str().as_bytes() {
+            return Ok(Declared::Streaming(kind));
+        }
+    }
+    let mut hash = [0u8; 32];
+    let lower_hex = value.len() == 64
+        && value
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    if lower_hex && hex::decode_to_slice(value, &mut hash).is_ok() {
+        Ok(Declared::Hash(hash))
+    } else {
+        Err(VerifyError::InvalidContentSha256)
+    }
+}
+
+/// The first value of a header, by case-insensitive name.
+fn find_header<'r>(request: &SignableRequest<'r>, name: &str) -> Option<&'r [u8]> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// How many query parameters canonicalize without a heap allocation.
+const INLINE_PARAMS: usize = 16;
+
+impl<'r> Pending<'r> {
+    /// The access key id to look up.
+    pub fn access_key_id(&self) -> &'r str {
+        self.claims.credential.access_key_id
+    }
+
+    /// The credential scope the request claims.
+    pub fn scope(&self) -> CredentialScope<'r> {
+        let c = self.claims.credential;
+        CredentialScope {
+            date_stamp: c.date_stamp,
+            region: c.region,
+            service: c.service,
+        }
+    }
+
+    /// Where the signature was carried.
+    pub fn location(&self) -> AuthLocation {
+        self.claims.location
+    }
+
+    /// The dialect errors for this request should be written in.
+    pub fn dialect(&self) -> Dialect {
+        Dialect::for_service(self.claims.credential.service)
+    }
+
+    /// Step two: checks the stored credential (`None` when the lookup found nothing) and
+    /// the signature.
+    pub fn finish<D>(
+        self,
+        verifier: &Verifier,
+        credential: Option<Arc<StoredCredential<D>>>,
+    ) -> Result<Verified<'r, D>, VerifyError> {
+        let claimed = self.claims.credential;
+        let Some(credential) = credential else {
+            return Err(VerifyError::InvalidAccessKeyId {
+                access_key_id: claimed.access_key_id.to_owned(),
+            });
+        };
+        if credential.access_key_id != claimed.access_key_id
+            || credential.not_before.is_some_and(|t| self.now < t)
+        {
+            return Err(VerifyError::InvalidAccessKeyId {
+                access_key_id: claimed.access_key_id.to_owned(),
+            });
+        }
+        match (&credential.session_token, self.claims.token) {
+            (None, None) => {}
+            (Some(_), None) => return Err(VerifyError::MissingSecurityToken),
+            (None, Some(_)) => return Err(VerifyError::InvalidSecurityToken),
+            (Some(stored), Some(sent)) => {
+                if !token_matches(stored.expose().as_bytes(), sent) {
+                    return Err(VerifyError::InvalidSecurityToken);
+                }
+            }
+        }
+        if let Some(expiry) = credential.expiry {
+            if expiry <= self.request_time || expiry <= self.now {
+                return Err(VerifyError::ExpiredToken { expiry });
+            }
+        }
+
+        let scope = self.scope();
+        let key = verifier.keys.get(
+            claimed.access_key_id,
+            &credential.secret,
+            scope.date_stamp,
+            scope.region,
+            scope.service,
+        );
+        let signature = self.with_canonical(verifier, |canonical| {
+            let hash = canonical.hash();
+            let mut mac = key.mac();
+            write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
+            let computed: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
+            if bool::from(computed.ct_eq(&self.claims.signature)) {
+                Ok(computed)
+            } else {
+                let mut string_to_sign = Vec::new();
+                write_string_to_sign(&mut string_to_sign, self.date.as_bytes(), &scope, &hash);
+                Err(VerifyError::SignatureDoesNotMatch {
+                    canonical_request: canonical.to_text(),
+                    string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
+                })
+            }
+        })?;
+
+        let body = match (self.declared, self.streaming) {
+            (_, Some(kind)) => BodyRequirement::Streaming {
+                kind,
+                seed_signature: signature,
+                key,
+                date: self.date,
+            },
+            (Some(declared), None) => match self.body {
+                Body::Bytes(bytes) => {
+                    let mut checker = BodyChecker::new(declared);
+                    checker.update(bytes);
+                    checker.finish()?;
+                    BodyRequirement::None
+                }
+                Body::Sha256Hex(given) => {
+                    let mut given_bytes = [0u8; 32];
+                    let same = hex::decode_to_slice(given, &mut given_bytes).is_ok()
+                        && bool::from(given_bytes.ct_eq(&declared));
+                    if !same {
+                        return Err(VerifyError::ContentSha256Mismatch {
+                            declared: hex::encode(declared),
+                            computed: given.chars().take(64).collect(),
+                        });
+                    }
+                    BodyRequirement::None
+                }
+                Body::Deferred => BodyRequirement::Sha256(declared),
+            },
+            (None, None) => BodyRequirement::None,
+        };
+
+        Ok(Verified {
+            credential,
+            location: self.claims.location,
+            request_time: self.request_time,
+            body,
+            scope,
+            signed: self.claims.signed,
+        })
+    }
+
+    /// Builds the canonical request the client should have signed and hands it to `f`.
+    fn with_canonical<R>(
+        &self,
+        verifier: &Verifier,
+        f: impl FnOnce(&CanonicalRequest<'_>) -> R,
+    ) -> R {
+        let presigned = self.claims.location == AuthLocation::Query;
+        let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
+        let mut inline = [QueryParam {
+            name: Component::encoded(""),
+            value: Component::encoded(""),
+        }; INLINE_PARAMS];
+        let mut spilled: Vec<QueryParam<'_>> = Vec::new();
+        let mut n = 0;
+        if let Some(query) = self.request.query {
+            for piece in query.split('&').filter(|p| !p.is_empty()) {
+                let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+                if presigned
+                    && (name == "X-Amz-Signature"
+                        || (token_unsigned && name == "X-Amz-Security-Token"))
+                {
+                    continue;
+                }
+                let param = QueryParam {
+                    name: Component::raw(name),
+                    value: Component::raw(value),
+                };
+                if n < INLINE_PARAMS {
+                    inline[n] = param;
+                } else {
+                    if spilled.is_empty() {
+                        spilled.extend_from_slice(&inline);
+                    }
+                    spilled.push(param);
+                }
+                n += 1;
+            }
+        }
+        let params = if spilled.is_empty() {
+            &mut inline[..n]
+        } else {
+            &mut spilled[..]
+        };
+        canonical::query::sort(params);
+        let canonical = CanonicalRequest {
+            method: self.request.method,
+            path: self.request.path,
+            path_rules: canonical::PathRules {
+                normalize: self.rules.normalize_path,
+                double_encode: self.rules.double_uri_encode,
+            },
+            query: params,
+            headers: HeaderSource::Listed {
+                names: self.claims.signed,
+                all: &self.request.headers,
+            },
+            payload_hash: self.payload_hash.as_bytes(),
+        };
+        f(&canonical)
+    }
+}
+
+/// Compares a stored token with the one sent, without an early exit. A query token is
+/// percent-decoded on the fly.
+fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> bool {
+    let mut diff = 0u8;
+    let mut len = 0usize;
+    let mut compare = |b: u8| {
+        diff |= b ^ stored.get(len).copied().unwrap_or(!b);
+        len += 1;
+    };
+    match sent {
+        TokenRef::Header(value) => value.iter().copied().for_each(&mut compare),
+        TokenRef::Query(value) => {
+            percent_encoding::percent_decode_str(value).for_each(&mut compare)
+        }
+    }
+    diff == 0 && len == stored.len()
+}

@@ -1,0 +1,378 @@
+//! Strict parsing of what a signed request claims: the `Authorization` header or the
+//! presigning parameters, and the request time. Nothing here needs a secret.
+
+use time::format_description::well_known::Rfc2822;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::canonical::SignedNames;
+use crate::scope::ALGORITHM;
+use crate::time::AmzDate;
+use crate::verify::error::{AuthLocation, VerifyError};
+use crate::verify::Limits;
+
+/// The parts of a credential: `AKID/20150830/us-east-1/service/aws4_request`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CredentialParts<'r> {
+    pub(crate) access_key_id: &'r str,
+    pub(crate) date_stamp: &'r str,
+    pub(crate) region: &'r str,
+    pub(crate) service: &'r str,
+    pub(crate) terminator: &'r str,
+}
+
+/// The session token as sent: a header value, or a query value still percent-encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TokenRef<'r> {
+    Header(&'r [u8]),
+    Query(&'r str),
+}
+
+/// What the request claims, parsed but not yet checked against a secret.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claims<'r> {
+    pub(crate) location: AuthLocation,
+    pub(crate) credential: CredentialParts<'r>,
+    pub(crate) signed: SignedNames<'r>,
+    pub(crate) signature: [u8; 32],
+    /// Presigned only: the raw `X-Amz-Date` and `X-Amz-Expires` values.
+    pub(crate) query_date: Option<&'r str>,
+    pub(crate) expires: Option<&'r str>,
+    pub(crate) token: Option<TokenRef<'r>>,
+}
+
+fn malformed(location: AuthLocation, reason: impl Into<String>) -> VerifyError {
+    VerifyError::Malformed {
+        location,
+        reason: reason.into(),
+    }
+}
+
+/// Splits a credential on `/` (or `%2F` in a query); every part must be free of other
+/// escapes and of whitespace.
+pub(crate) fn parse_credential(
+    raw: &str,
+    location: AuthLocation,
+) -> Result<CredentialParts<'_>, VerifyError> {
+    let mut parts = [""; 5];
+    let mut n = 0;
+    let mut rest = raw;
+    loop {
+        let slash = rest.find('/');
+        let escaped = rest
+            .as_bytes()
+            .windows(3)
+            .position(|w| w.eq_ignore_ascii_case(b"%2f"));
+        let (part, next) = match (slash, escaped) {
+            (Some(a), Some(b)) if b < a => (&rest[..b], Some(&rest[b + 3..])),
+            (Some(a), _) => (&rest[..a], Some(&rest[a + 1..])),
+            (None, Some(b)) => (&rest[..b], Some(&rest[b + 3..])),
+            (None, None) => (rest, None),
+        };
+        if n == parts.len() {
+            return Err(malformed(
+                location,
+                "the Credential must be <access key id>/<date>/<region>/<service>/aws4_request",
+            ));
+        }
+        parts[n] = part;
+        n += 1;
+        match next {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    let well_formed = n == parts.len()
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_graphic() && b != b'%'));
+    if !well_formed {
+        return Err(malformed(
+            location,
+            "the Credential must be <access key id>/<date>/<region>/<service>/aws4_request",
+        ));
+    }
+    Ok(CredentialParts {
+        access_key_id: parts[0],
+        date_stamp: parts[1],
+        region: parts[2],
+        service: parts[3],
+        terminator: parts[4],
+    })
+}
+
+fn parse_signature(raw: &str, location: AuthLocation) -> Result<[u8; 32], VerifyError> {
+    let mut out = [0u8; 32];
+    let lower_hex = raw.len() == 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !lower_hex || hex::decode_to_slice(raw, &mut out).is_err() {
+        return Err(malformed(
+            location,
+            "the Signature must be 64 lower-case hexadecimal digits",
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_signed<'a>(
+    raw: &'a str,
+    location: AuthLocation,
+    limits: &Limits,
+) -> Result<SignedNames<'a>, VerifyError> {
+    let count = raw.bytes().filter(|&b| b == b';').count() + raw.matches("%3B").count() + 1;
+    if count > limits.max_signed_headers {
+        return Err(VerifyError::TooLarge {
+            what: "number of signed headers",
+            limit: limits.max_signed_headers,
+        });
+    }
+    SignedNames::parse(raw).ok_or_else(|| {
+        malformed(
+            location,
+            "SignedHeaders must list lower-case header names, sorted, separated by ';'",
+        )
+    })
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: each part
+/// exactly once, in any order, nothing else.
+pub(crate) fn parse_authorization<'r>(
+    value: &'r [u8],
+    limits: &Limits,
+) -> Result<Claims<'r>, VerifyError> {
+    let location = AuthLocation::Header;
+    if value.len() > limits.max_authorization_len {
+        return Err(VerifyError::TooLarge {
+            what: "Authorization header",
+            limit: limits.max_authorization_len,
+        });
+    }
+    let value = std::str::from_utf8(value)
+        .map_err(|_| malformed(location, "the Authorization header is not ASCII"))?;
+    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if algorithm != ALGORITHM {
+        return Err(VerifyError::UnsupportedAlgorithm {
+            algorithm: algorithm.chars().take(64).collect(),
+        });
+    }
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim_matches(|c| c == ' ' || c == '\t');
+        let (key, val) = part.split_once('=').ok_or_else(|| {
+            malformed(
+                location,
+                format!(
+                    "the Authorization header's part {:?} is not key=value",
+                    truncate(part)
+                ),
+            )
+        })?;
+        let slot = match key {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut signature,
+            _ => {
+                return Err(malformed(
+                    location,
+                    format!(
+                        "the Authorization header has an unknown part {:?}",
+                        truncate(key)
+                    ),
+                ))
+            }
+        };
+        if slot.replace(val).is_some() {
+            return Err(malformed(
+                location,
+                format!("the Authorization header has {key} twice"),
+            ));
+        }
+    }
+    let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
+        let missing: Vec<&str> = [
+            ("Credential", credential.is_none()),
+            ("SignedHeaders", signed.is_none()),
+            ("Signature", signature.is_none()),
+        ]
+        .iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(name, _)| *name)
+        .collect();
+        return Err(malformed(
+            location,
+            format!(
+                "the Authorization header requires the {} parameter",
+                missing.join(", ")
+            ),
+        ));
+    };
+    Ok(Claims {
+        location,
+        credential: parse_credential(credential, location)?,
+        signed: parse_signed(signed, location, limits)?,
+        signature: parse_signature(signature, location)?,
+        query_date: None,
+        expires: None,
+        token: None,
+    })
+}
+
+/// Parses the presigning parameters of a query string. Each must appear once.
+pub(crate) fn parse_presigned<'r>(
+    query: &'r str,
+    limits: &Limits,
+) -> Result<Claims<'r>, VerifyError> {
+    let location = AuthLocation::Query;
+    let mut slots: [Option<&'r str>; 7] = [None; 7];
+    const NAMES: [&str; 7] = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
+    ];
+    for (n, piece) in query.split('&').enumerate() {
+        if n >= limits.max_query_params {
+            return Err(VerifyError::TooLarge {
+                what: "number of query parameters",
+                limit: limits.max_query_params,
+            });
+        }
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        if let Some(i) = NAMES.iter().position(|known| *known == name) {
+            if slots[i].replace(value).is_some() {
+                return Err(malformed(location, format!("the query has {name} twice")));
+            }
+        }
+    }
+    let [algorithm, credential, date, expires, signed, signature, token] = slots;
+    let algorithm = algorithm.unwrap_or("");
+    if algorithm != ALGORITHM {
+        return Err(VerifyError::UnsupportedAlgorithm {
+            algorithm: algorithm.chars().take(64).collect(),
+        });
+    }
+    let (Some(credential), Some(date), Some(expires), Some(signed), Some(signature)) =
+        (credential, date, expires, signed, signature)
+    else {
+        return Err(malformed(
+            location,
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        ));
+    };
+    Ok(Claims {
+        location,
+        credential: parse_credential(credential, location)?,
+        signed: parse_signed(signed, location, limits)?,
+        signature: parse_signature(signature, location)?,
+        query_date: Some(date),
+        expires: Some(expires),
+        token: token.map(TokenRef::Query),
+    })
+}
+
+/// `X-Amz-Date`'s form, or an HTTP date (`Sun, 30 Aug 2015 12:36:00 GMT`) from `Date`.
+pub(crate) fn parse_request_time(
+    value: &[u8],
+    http_date: bool,
+) -> Result<(AmzDate, OffsetDateTime), VerifyError> {
+    let invalid = || VerifyError::MalformedDate {
+        value: String::from_utf8_lossy(&value[..value.len().min(64)]).into_owned(),
+    };
+    let text = std::str::from_utf8(value).map_err(|_| invalid())?.trim();
+    let time = if let Some(date) = AmzDate::parse(text) {
+        date.to_offset_date_time()
+    } else if http_date {
+        let imf = format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        PrimitiveDateTime::parse(text, imf)
+            .map(PrimitiveDateTime::assume_utc)
+            .or_else(|_| OffsetDateTime::parse(text, &Rfc2822))
+            .ok()
+    } else {
+        None
+    };
+    let time = time.ok_or_else(invalid)?;
+    let date = AmzDate::new(time).map_err(|_| invalid())?;
+    Ok((date, time))
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn parses_a_well_formed_header() {
+        let claims = parse_authorization(
+            b"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+            &limits(),
+        )
+        .expect("well formed");
+        assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
+        assert_eq!(claims.credential.service, "iam");
+        assert_eq!(claims.signed.iter().count(), 3);
+    }
+
+    #[test]
+    fn rejects_malformed_headers() {
+        let good_sig = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let cases = [
+            format!("AWS4-HMAC-SHA1 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature={good_sig}"),
+            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host".to_owned(),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature={good_sig}"),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s, SignedHeaders=host, Signature={good_sig}"),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request/x, SignedHeaders=host, Signature={good_sig}"),
+            format!("AWS4-HMAC-SHA256 Credential=A//r/s/aws4_request, SignedHeaders=host, Signature={good_sig}"),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=x-amz-date;host, Signature={good_sig}"),
+            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=ABC".to_owned(),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature={}", good_sig.to_uppercase()),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature={good_sig}, Extra=1"),
+            format!("AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature={good_sig}, "),
+            "AWS4-HMAC-SHA256".to_owned(),
+            String::new(),
+        ];
+        for case in cases {
+            assert!(
+                parse_authorization(case.as_bytes(), &limits()).is_err(),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_presigned_parameters() {
+        let q = "a=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-amz-meta-a&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let claims = parse_presigned(q, &limits()).expect("well formed");
+        assert_eq!(claims.credential.region, "us-east-1");
+        assert_eq!(
+            claims.signed.iter().collect::<Vec<_>>(),
+            ["host", "x-amz-meta-a"]
+        );
+        assert!(parse_presigned(&format!("{q}&X-Amz-Date=20150830T123600Z"), &limits()).is_err());
+        assert!(parse_presigned(&q.replace("&X-Amz-Expires=60", ""), &limits()).is_err());
+    }
+
+    #[test]
+    fn request_times() {
+        let (date, _) = parse_request_time(b"20150830T123600Z", false).expect("valid");
+        assert_eq!(date.as_str(), "20150830T123600Z");
+        let (date, _) = parse_request_time(b"Sun, 30 Aug 2015 12:36:00 GMT", true).expect("valid");
+        assert_eq!(date.as_str(), "20150830T123600Z");
+        assert!(parse_request_time(b"Sun, 30 Aug 2015 12:36:00 GMT", false).is_err());
+        assert!(parse_request_time(b"2015-08-30T12:36:00Z", true).is_err());
+        assert!(parse_request_time(b"\xff", true).is_err());
+    }
+}
