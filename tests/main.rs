@@ -3,3 +3,4 @@
 mod official;
 mod props;
 mod sign;
+mod verify;

@@ -1,0 +1,686 @@
+//! The verifier: round trips with the signer and with `aws-sigv4`, every signed part
+//! mutated, each check on its own, and arbitrary input.
+
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, SystemTime};
+
+use proptest::prelude::*;
+use sigv4::{
+    AuthLocation, Body, BodyRequirement, CredentialStore, Credentials, Dialect, InMemoryStore,
+    Payload, SignableRequest, Signer, SigningParams, StoredCredential, Verifier, VerifierSettings,
+    VerifyError,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZ+Tw==";
+const NOW: OffsetDateTime = datetime!(2026-11-28 12:00:00 UTC);
+
+/// A signed request held as owned parts, so tests can change any of them.
+#[derive(Debug, Clone)]
+struct Signed {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Signed {
+    fn signable(&self) -> SignableRequest<'_> {
+        let mut r = SignableRequest::new(&self.method, &self.target);
+        for (n, v) in &self.headers {
+            r.push_header(n, v.as_bytes());
+        }
+        r
+    }
+
+    fn header_mut(&mut self, name: &str) -> Option<&mut String> {
+        self.headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+}
+
+/// What to sign.
+#[derive(Debug, Clone)]
+struct Case {
+    method: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    token: bool,
+    s3: bool,
+    presign: Option<u64>,
+}
+
+fn credentials(token: bool) -> Credentials {
+    let c = Credentials::new(AKID, SECRET).expect("valid");
+    if token {
+        c.with_session_token(TOKEN).expect("valid")
+    } else {
+        c
+    }
+}
+
+fn store(token: bool) -> InMemoryStore {
+    let mut store = InMemoryStore::new();
+    let mut c = StoredCredential::new(AKID, SECRET);
+    if token {
+        c = c.session_token(TOKEN);
+    }
+    store.insert(c);
+    store
+}
+
+fn sign(case: &Case, time: OffsetDateTime) -> Signed {
+    let creds = credentials(case.token);
+    let service = if case.s3 { "s3" } else { "service" };
+    let params = SigningParams::new(&creds, "us-east-1", service, time);
+    let query = case
+        .query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let target = if query.is_empty() {
+        case.path.clone()
+    } else {
+        format!("{}?{query}", case.path)
+    };
+    let mut headers: Vec<(String, String)> = vec![("host".into(), "example.amazonaws.com".into())];
+    headers.extend(case.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));
+    let payload = if case.s3 && case.presign.is_some() {
+        Payload::Unsigned
+    } else {
+        Payload::Bytes(&case.body)
+    };
+    let signer = if case.s3 {
+        Signer::s3()
+    } else {
+        Signer::default()
+    };
+    let mut request = SignableRequest::new(case.method, &target).payload(payload);
+    for (n, v) in &headers {
+        request.push_header(n, v.as_bytes());
+    }
+    match case.presign {
+        Some(expires) => {
+            let presigned = signer
+                .presign(&request, &params, expires)
+                .expect("presigns");
+            Signed {
+                method: case.method.into(),
+                target: presigned.target().into(),
+                headers,
+                body: case.body.clone(),
+            }
+        }
+        None => {
+            let out = signer.sign(&request, &params).expect("signs");
+            let added: Vec<(String, String)> = out
+                .headers()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            headers.extend(added);
+            Signed {
+                method: case.method.into(),
+                target,
+                headers,
+                body: case.body.clone(),
+            }
+        }
+    }
+}
+
+fn verifier() -> Verifier {
+    let mut settings = VerifierSettings::default();
+    settings.regions = Some(vec!["us-east-1".into()]);
+    Verifier::new(settings)
+}
+
+fn check(signed: &Signed, token: bool, now: OffsetDateTime) -> Result<(), VerifyError> {
+    let request = signed.signable();
+    let verified = verifier().verify(&request, Body::Bytes(&signed.body), &store(token), now)?;
+    assert!(matches!(verified.body, BodyRequirement::None));
+    Ok(())
+}
+
+fn code(result: Result<(), VerifyError>, s3: bool) -> &'static str {
+    match result {
+        Ok(()) => "ok",
+        Err(e) => e.to_aws(if s3 { Dialect::S3 } else { Dialect::Query }).code,
+    }
+}
+
+fn segment() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9._~-]{1,6}|%[0-9A-F]{2}[a-z]{0,3}"
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        prop_oneof![Just("GET"), Just("PUT"), Just("POST"), Just("DELETE")],
+        proptest::collection::vec(segment(), 0..3),
+        proptest::collection::vec((segment(), segment()), 0..4),
+        proptest::collection::vec(
+            (
+                prop_oneof![Just("x-amz-meta-a"), Just("content-type"), Just("x-custom")],
+                "[a-zA-Z0-9,;=/]{1,4}( [a-zA-Z0-9]{1,4}){0,2}",
+            ),
+            0..3,
+        ),
+        proptest::collection::vec(any::<u8>(), 0..48),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(1u64..=604_800),
+    )
+        .prop_map(
+            |(method, segments, query, headers, body, token, s3, presign)| Case {
+                method,
+                path: format!("/{}", segments.join("/")),
+                query,
+                headers,
+                body,
+                token,
+                s3,
+                presign,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn signed_requests_verify(case in case()) {
+        let signed = sign(&case, NOW);
+        prop_assert_eq!(check(&signed, case.token, NOW), Ok(()));
+    }
+
+    #[test]
+    fn any_signed_part_changed_is_rejected(case in case(), pick in any::<prop::sample::Index>(), flip in 1u8..=255) {
+        let signed = sign(&case, NOW);
+        let s3 = case.s3;
+        let mut mutations: Vec<(Signed, &'static str)> = Vec::new();
+        let mut m = signed.clone();
+        m.method = if m.method == "GET" { "HEAD".into() } else { "GET".into() };
+        mutations.push((m, "SignatureDoesNotMatch"));
+        let mut m = signed.clone();
+        m.target = m.target.replacen('/', "/z", 1);
+        mutations.push((m, "SignatureDoesNotMatch"));
+        for (k, v) in &case.query {
+            let mut m = signed.clone();
+            m.target = m.target.replacen(&format!("{k}={v}"), &format!("{k}={v}z"), 1);
+            mutations.push((m, "SignatureDoesNotMatch"));
+        }
+        for (name, _) in case.headers.iter().chain([&("host", String::new())]) {
+            let mut m = signed.clone();
+            if let Some(v) = m.header_mut(name) {
+                v.push('z');
+            }
+            mutations.push((m, "SignatureDoesNotMatch"));
+        }
+        if case.presign.is_none() {
+            let mut m = signed.clone();
+            if let Some(d) = m.header_mut("x-amz-date") {
+                *d = d.replace("1200", "1201");
+            }
+            mutations.push((m, "SignatureDoesNotMatch"));
+        } else {
+            let mut m = signed.clone();
+            m.target = m.target.replace("X-Amz-Date=20261128T120000Z", "X-Amz-Date=20261128T120001Z");
+            mutations.push((m, "SignatureDoesNotMatch"));
+        }
+        // The signature itself: one hex digit changed.
+        let mut m = signed.clone();
+        let sig_at = if case.presign.is_some() {
+            m.target.len() - 1
+        } else {
+            m.header_mut("authorization").map(|a| a.len() - 1).unwrap_or(0)
+        };
+        let swap = |s: &mut String| {
+            let last = s.pop().unwrap_or('0');
+            s.push(if last == '0' { '1' } else { '0' });
+        };
+        if case.presign.is_some() { swap(&mut m.target) } else if let Some(a) = m.header_mut("authorization") { swap(a) }
+        let _ = sig_at;
+        mutations.push((m, "SignatureDoesNotMatch"));
+        // The body: signed in the canonical request, or declared in x-amz-content-sha256.
+        if !(s3 && case.presign.is_some()) {
+            let mut m = signed.clone();
+            let i = pick.index(m.body.len().max(1));
+            if m.body.is_empty() { m.body.push(flip) } else { m.body[i] ^= flip }
+            mutations.push((m, if s3 { "XAmzContentSHA256Mismatch" } else { "SignatureDoesNotMatch" }));
+        }
+        // The scope: another day, another region.
+        let (scope_from, scope_to) = if case.presign.is_some() {
+            ("%2F20261128%2F", "%2F20261127%2F")
+        } else {
+            ("/20261128/", "/20261127/")
+        };
+        for (from, to, want) in [
+            (scope_from, scope_to, if s3 { "AuthorizationHeaderMalformed" } else { "SignatureDoesNotMatch" }),
+            ("us-east-1", "us-west-2", if s3 { "AuthorizationHeaderMalformed" } else { "SignatureDoesNotMatch" }),
+        ] {
+            let mut m = signed.clone();
+            if case.presign.is_some() {
+                m.target = m.target.replacen(from, to, 1);
+            } else if let Some(a) = m.header_mut("authorization") {
+                *a = a.replacen(from, to, 1);
+            }
+            mutations.push((m, want));
+        }
+        // The token.
+        if case.token {
+            let mut m = signed.clone();
+            if case.presign.is_some() {
+                m.target = m.target.replacen("X-Amz-Security-Token=AQo", "X-Amz-Security-Token=AQp", 1);
+            } else if let Some(t) = m.header_mut("x-amz-security-token") {
+                t.push('z');
+            }
+            mutations.push((m, if s3 { "InvalidToken" } else { "InvalidClientTokenId" }));
+        }
+        for (mutated, want) in mutations {
+            let got = code(check(&mutated, case.token, NOW), s3);
+            prop_assert_eq!(got, want, "{:?}", mutated);
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(
+        authorization in proptest::option::of(".{0,200}"),
+        target in ".{0,120}",
+        date in proptest::option::of(".{0,24}"),
+        headers in proptest::collection::vec(("[a-zA-Z-]{1,12}", proptest::collection::vec(any::<u8>(), 0..32)), 0..6),
+        body in proptest::collection::vec(any::<u8>(), 0..16),
+        token in any::<bool>(),
+    ) {
+        let mut request = SignableRequest::new("GET", &target).header("host", "h");
+        if let Some(a) = &authorization {
+            request.push_header("authorization", a.as_bytes());
+        }
+        if let Some(d) = &date {
+            request.push_header("x-amz-date", d.as_bytes());
+        }
+        for (n, v) in &headers {
+            request.push_header(n, v);
+        }
+        let verifier = Verifier::default();
+        let _ = verifier.dialect_of(&request);
+        prop_assert!(verifier.verify(&request, Body::Bytes(&body), &store(token), NOW).is_err());
+    }
+
+    #[test]
+    fn near_miss_presigned_queries_never_panic(
+        credential in "[A-Za-z0-9%/]{0,60}",
+        signed in "[a-z;%3B-]{0,40}",
+        expires in "[0-9+-]{0,8}",
+        date in "[0-9TZ]{0,18}",
+        signature in "[0-9a-f]{0,66}",
+    ) {
+        let target = format!(
+            "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={signed}&X-Amz-Signature={signature}"
+        );
+        let request = SignableRequest::new("GET", &target).header("host", "h");
+        prop_assert!(Verifier::default().verify(&request, Body::Bytes(b""), &store(false), NOW).is_err());
+    }
+}
+
+fn plain_case() -> Case {
+    Case {
+        method: "GET",
+        path: "/photos/a.jpg".into(),
+        query: vec![("versionId".into(), "3".into())],
+        headers: vec![("x-amz-meta-a", "b".into())],
+        body: vec![],
+        token: false,
+        s3: true,
+        presign: None,
+    }
+}
+
+#[test]
+fn the_clock_is_checked_both_ways() {
+    let signed = sign(&plain_case(), NOW);
+    assert_eq!(check(&signed, false, NOW + Duration::minutes(15)), Ok(()));
+    assert_eq!(check(&signed, false, NOW - Duration::minutes(15)), Ok(()));
+    for now in [NOW + Duration::minutes(16), NOW - Duration::minutes(16)] {
+        assert_eq!(
+            code(check(&signed, false, now), true),
+            "RequestTimeTooSkewed"
+        );
+        assert_eq!(code(check(&signed, false, now), false), "RequestExpired");
+    }
+}
+
+#[test]
+fn presigned_urls_live_exactly_their_expiry() {
+    let case = Case {
+        presign: Some(600),
+        ..plain_case()
+    };
+    let signed = sign(&case, NOW);
+    assert_eq!(check(&signed, false, NOW + Duration::seconds(600)), Ok(()));
+    let expired = check(&signed, false, NOW + Duration::seconds(601));
+    assert!(matches!(expired, Err(VerifyError::RequestExpired { .. })));
+    let aws = expired.expect_err("expired").to_aws(Dialect::S3);
+    assert_eq!((aws.code, aws.status), ("AccessDenied", 403));
+    assert!(aws.message.starts_with("Request has expired"));
+    assert_eq!(check(&signed, false, NOW - Duration::minutes(15)), Ok(()));
+    assert!(matches!(
+        check(&signed, false, NOW - Duration::minutes(16)),
+        Err(VerifyError::RequestNotYetValid { .. })
+    ));
+    for bad in ["0", "604801", "-1", "+5", "x"] {
+        let mut m = signed.clone();
+        m.target = m
+            .target
+            .replace("X-Amz-Expires=600", &format!("X-Amz-Expires={bad}"));
+        assert!(
+            matches!(
+                check(&m, false, NOW),
+                Err(VerifyError::ExpiresOutOfRange { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn credentials_are_checked_after_the_lookup() {
+    let signed = sign(&plain_case(), NOW);
+    let request = signed.signable();
+    let v = verifier();
+    let empty: InMemoryStore = InMemoryStore::new();
+    let unknown = v.verify(&request, Body::Bytes(b""), &empty, NOW);
+    assert_eq!(code(unknown.map(|_| ()), true), "InvalidAccessKeyId");
+
+    let mut later = InMemoryStore::new();
+    later.insert(StoredCredential::new(AKID, SECRET).not_before(NOW + Duration::hours(1)));
+    assert!(matches!(
+        v.verify(&request, Body::Bytes(b""), &later, NOW),
+        Err(VerifyError::InvalidAccessKeyId { .. })
+    ));
+
+    let mut expired = InMemoryStore::new();
+    expired.insert(StoredCredential::new(AKID, SECRET).expiry(NOW));
+    let err = v
+        .verify(&request, Body::Bytes(b""), &expired, NOW)
+        .map(|_| ())
+        .expect_err("expired");
+    assert_eq!(err.to_aws(Dialect::S3).code, "ExpiredToken");
+    // Expired by the server's clock though valid at the request time.
+    let mut soon = InMemoryStore::new();
+    soon.insert(StoredCredential::new(AKID, SECRET).expiry(NOW + Duration::minutes(1)));
+    assert!(v.verify(&request, Body::Bytes(b""), &soon, NOW).is_ok());
+    assert!(matches!(
+        v.verify(
+            &request,
+            Body::Bytes(b""),
+            &soon,
+            NOW + Duration::minutes(2)
+        ),
+        Err(VerifyError::ExpiredToken { .. })
+    ));
+
+    // A key that needs a token, asked without one; a token for a key that has none.
+    assert_eq!(code(check(&signed, true, NOW), true), "InvalidToken");
+    let with_token = sign(
+        &Case {
+            token: true,
+            ..plain_case()
+        },
+        NOW,
+    );
+    assert!(matches!(
+        check(&with_token, false, NOW),
+        Err(VerifyError::InvalidSecurityToken)
+    ));
+    assert!(matches!(
+        check(&signed, true, NOW),
+        Err(VerifyError::MissingSecurityToken)
+    ));
+}
+
+#[test]
+fn signature_mismatch_explains_itself() {
+    let case = Case {
+        s3: false,
+        ..plain_case()
+    };
+    let signed = sign(&case, NOW);
+    let mut wrong = InMemoryStore::new();
+    wrong.insert(StoredCredential::new(AKID, "another secret"));
+    let request = signed.signable();
+    let err = verifier()
+        .verify(&request, Body::Bytes(b""), &wrong, NOW)
+        .map(|_| ())
+        .expect_err("wrong secret");
+    let VerifyError::SignatureDoesNotMatch {
+        canonical_request,
+        string_to_sign,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    let creds = credentials(false);
+    let params = SigningParams::new(&creds, "us-east-1", "service", NOW);
+    let unsigned = SignableRequest::new("GET", "/photos/a.jpg?versionId=3")
+        .header("host", "example.amazonaws.com")
+        .header("x-amz-meta-a", "b");
+    let (_, details) = Signer::default()
+        .sign_explained(&unsigned, &params)
+        .expect("signs");
+    assert_eq!(canonical_request, details.canonical_request);
+    assert_eq!(string_to_sign, details.string_to_sign);
+    assert!(!format!("{canonical_request}{string_to_sign}").contains(SECRET));
+}
+
+#[test]
+fn headers_rules() {
+    let signed = sign(&plain_case(), NOW);
+    let mut extra = signed.clone();
+    extra.headers.push(("X-Amz-Meta-Sneaky".into(), "1".into()));
+    let err = check(&extra, false, NOW).expect_err("unsigned header");
+    let aws = err.to_aws(Dialect::S3);
+    assert_eq!(aws.code, "AccessDenied");
+    assert!(aws
+        .message
+        .contains("headers present in the request which were not signed"));
+
+    let mut missing = signed.clone();
+    missing.headers.retain(|(n, _)| n != "x-amz-meta-a");
+    assert!(matches!(
+        check(&missing, false, NOW),
+        Err(VerifyError::SignedHeaderMissing { .. })
+    ));
+
+    let mut no_sha = signed.clone();
+    no_sha.headers.retain(|(n, _)| n != "x-amz-content-sha256");
+    let auth = no_sha.header_mut("authorization").expect("present");
+    *auth = auth.replace("x-amz-content-sha256;", "");
+    assert!(matches!(
+        check(&no_sha, false, NOW),
+        Err(VerifyError::MissingContentSha256)
+    ));
+
+    let mut both = signed.clone();
+    both.target.push_str("&X-Amz-Algorithm=AWS4-HMAC-SHA256");
+    assert!(matches!(
+        check(&both, false, NOW),
+        Err(VerifyError::MultipleAuthMechanisms)
+    ));
+
+    let mut none = signed.clone();
+    none.headers.retain(|(n, _)| n != "Authorization");
+    assert_eq!(code(check(&none, false, NOW), true), "AccessDenied");
+    assert_eq!(
+        code(check(&none, false, NOW), false),
+        "MissingAuthenticationToken"
+    );
+
+    let mut no_host = signed;
+    let auth = no_host.header_mut("authorization").expect("present");
+    *auth = auth.replace("SignedHeaders=host;", "SignedHeaders=");
+    assert!(matches!(
+        check(&no_host, false, NOW),
+        Err(VerifyError::HostNotSigned)
+    ));
+}
+
+#[test]
+fn deferred_bodies_are_checked_as_they_stream() {
+    let case = Case {
+        method: "PUT",
+        body: b"hello world".to_vec(),
+        ..plain_case()
+    };
+    let signed = sign(&case, NOW);
+    let request = signed.signable();
+    let verified = verifier()
+        .verify(&request, Body::Deferred, &store(false), NOW)
+        .expect("authentic");
+    let mut checker = verified.body.checker().expect("a hash to check");
+    checker.update(b"hello ");
+    checker.update(b"world");
+    assert!(checker.finish().is_ok());
+    let mut forged = verified.body.checker().expect("a hash to check");
+    forged.update(b"hello there");
+    let err = forged.finish().expect_err("forged");
+    assert_eq!(err.to_aws(Dialect::S3).code, "XAmzContentSHA256Mismatch");
+
+    // Other services sign the body's hash itself: it must be given.
+    let other = sign(&Case { s3: false, ..case }, NOW);
+    let request = other.signable();
+    assert!(matches!(
+        verifier().verify(&request, Body::Deferred, &store(false), NOW),
+        Err(VerifyError::BodyRequired)
+    ));
+    let hash = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+    assert!(verifier()
+        .verify(&request, Body::Sha256Hex(hash), &store(false), NOW)
+        .is_ok());
+}
+
+#[test]
+fn unsigned_payload_only_where_allowed() {
+    let mut case = plain_case();
+    case.presign = Some(60);
+    let signed = sign(&case, NOW);
+    assert_eq!(check(&signed, false, NOW), Ok(()));
+    let mut settings = VerifierSettings::default();
+    settings.allow_unsigned_payload = false;
+    let request = signed.signable();
+    assert!(matches!(
+        Verifier::new(settings).verify(&request, Body::Bytes(b""), &store(false), NOW),
+        Err(VerifyError::UnsignedPayloadNotAllowed)
+    ));
+}
+
+#[test]
+fn bounds_on_untrusted_input() {
+    let signed = sign(&plain_case(), NOW);
+    let mut long = signed.clone();
+    long.headers
+        .push(("authorization".into(), "x".repeat(10_000)));
+    long.headers
+        .retain(|(n, v)| n != "Authorization" || v.len() > 9_000);
+    assert!(matches!(
+        check(&long, false, NOW),
+        Err(VerifyError::TooLarge { .. })
+    ));
+
+    let mut many = signed.clone();
+    many.target = format!("/?{}", vec!["a=1"; 300].join("&"));
+    assert!(matches!(
+        check(&many, false, NOW),
+        Err(VerifyError::TooLarge { .. })
+    ));
+
+    let mut headers = signed;
+    for i in 0..200 {
+        headers.headers.push((format!("x-h{i}"), "v".into()));
+    }
+    assert!(matches!(
+        check(&headers, false, NOW),
+        Err(VerifyError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn an_async_lookup_fits_between_the_two_steps() {
+    let signed = sign(&plain_case(), NOW);
+    let request = signed.signable();
+    let verifier = verifier();
+    let pending = verifier
+        .parse(&request, Body::Bytes(b""), NOW)
+        .expect("well formed");
+    assert_eq!(pending.access_key_id(), AKID);
+    assert_eq!(pending.location(), AuthLocation::Header);
+    // Here a server would await its database.
+    let found: Option<Arc<StoredCredential>> = store(false).lookup(pending.access_key_id());
+    let verified = pending.finish(&verifier, found).expect("authentic");
+    assert_eq!(verified.scope().service(), "s3");
+    assert_eq!(
+        verified.signed_headers().collect::<Vec<_>>(),
+        ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-meta-a"]
+    );
+}
+
+/// Requests signed by the official `aws-sigv4` crate verify.
+#[test]
+fn requests_signed_by_aws_sigv4_verify() {
+    use aws_credential_types::Credentials as AwsCredentials;
+    use aws_sigv4::http_request::{self as aws, SignableBody, SignatureLocation};
+    use aws_sigv4::sign::v4;
+    use aws_smithy_runtime_api::client::identity::Identity;
+
+    for (location, token) in [
+        (SignatureLocation::Headers, false),
+        (SignatureLocation::Headers, true),
+        (SignatureLocation::QueryParams, false),
+        (SignatureLocation::QueryParams, true),
+    ] {
+        let identity: Identity =
+            AwsCredentials::new(AKID, SECRET, token.then(|| TOKEN.to_owned()), None, "t").into();
+        let mut settings = aws::SigningSettings::default();
+        settings.signature_location = location;
+        settings.expires_in = Some(StdDuration::from_secs(300));
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("sts")
+            .time(SystemTime::UNIX_EPOCH + StdDuration::from_secs(NOW.unix_timestamp() as u64))
+            .settings(settings)
+            .build()
+            .expect("params")
+            .into();
+        let mut request = http::Request::post(
+            "https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15",
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"a=b".to_vec())
+        .expect("request");
+        let signable = aws::SignableRequest::new(
+            "POST",
+            request.uri().to_string(),
+            request
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.to_str().expect("ASCII"))),
+            SignableBody::Bytes(request.body()),
+        )
+        .expect("signable");
+        let (instructions, _) = aws::sign(signable, &params).expect("signs").into_parts();
+        instructions.apply_to_request_http1x(&mut request);
+
+        let ours = SignableRequest::from_http(&request, Payload::Unsigned);
+        let verified = Verifier::default()
+            .verify(&ours, Body::Bytes(request.body()), &store(token), NOW)
+            .unwrap_or_else(|e| panic!("{location:?} token={token}: {e}"));
+        assert_eq!(verified.scope().service(), "sts");
+    }
+}
