@@ -345,3 +345,95 @@ fn secrets_never_reach_stderr() {
         "{stderr}"
     );
 }
+
+const CONFIG: &str = r#"
+[settings]
+regions = ["us-east-1"]
+max_skew_seconds = 900
+
+[[credentials]]
+access_key_id = "AKIDEXAMPLE"
+secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+principal = "arn:aws:iam::123456789012:user/alice"
+"#;
+
+fn verify_with(config: &str, request: &[u8], time: &str) -> Output {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("verify-{n}"));
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).expect("config written");
+    sigv4(
+        &[
+            "verify",
+            "--request",
+            "-",
+            "--config",
+            path.to_str().expect("UTF-8"),
+            "--time",
+            time,
+        ],
+        &[],
+        Some(request),
+    )
+}
+
+#[test]
+fn verify_admits_a_signed_request_and_names_who_signed() {
+    let signed =
+        std::fs::read(suite().join("post-x-www-form-urlencoded/header-signed-request.txt"))
+            .expect("file");
+    let out = verify_with(CONFIG, &signed, "2015-08-30T12:40:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        json["principal"]["arn"],
+        "arn:aws:iam::123456789012:user/alice"
+    );
+    assert_eq!(json["principal"]["account"], "123456789012");
+    assert_eq!(json["scope"]["service"], "service");
+    assert_eq!(json["body"]["length"], 13);
+    assert_eq!(
+        json["body"]["sha256"],
+        "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e"
+    );
+    assert!(!text(&out.stdout).contains("wJalrXUtnFEMI"));
+}
+
+#[test]
+fn verify_explains_a_mismatch() {
+    let signed =
+        std::fs::read(suite().join("get-vanilla/header-signed-request.txt")).expect("file");
+    let tampered = text(&signed).replace("GET / ", "GET /x ");
+    let out = verify_with(CONFIG, tampered.as_bytes(), "2015-08-30T12:36:00Z");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["code"], "SignatureDoesNotMatch");
+    assert_eq!(json["status"], 403);
+    assert!(json["canonical_request"]
+        .as_str()
+        .expect("text")
+        .starts_with("GET\n/x\n"));
+    assert!(json["string_to_sign"]
+        .as_str()
+        .expect("text")
+        .starts_with("AWS4-HMAC-SHA256\n"));
+
+    let out = verify_with(CONFIG, &signed, "2015-08-30T13:36:00Z");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["code"], "RequestExpired", "{json}");
+}
+
+#[test]
+fn verify_refuses_a_bad_config_with_its_line() {
+    let signed =
+        std::fs::read(suite().join("get-vanilla/header-signed-request.txt")).expect("file");
+    let bad = CONFIG.replace("max_skew_seconds", "max_skew");
+    let out = verify_with(&bad, &signed, "2015-08-30T12:36:00Z");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 4") && stderr.contains("max_skew"),
+        "{stderr}"
+    );
+}
