@@ -29,6 +29,7 @@
 mod canonical;
 mod credentials;
 mod error;
+mod inline_vec;
 mod presign;
 mod request;
 mod scope;

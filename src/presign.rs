@@ -9,9 +9,7 @@ use crate::error::SigningError;
 use crate::request::{Payload, SignableRequest};
 use crate::scope::ALGORITHM;
 use crate::settings::SessionTokenMode;
-use crate::sign::{
-    query_with_room, signature_str, PayloadHash, Signer, SigningDetails, SigningParams, Start,
-};
+use crate::sign::{signature_str, PayloadHash, Signer, SigningDetails, SigningParams, Start};
 use crate::signing_key::TERMINATOR;
 
 /// The longest a presigned URL may live: seven days, in seconds.
@@ -143,14 +141,25 @@ impl Signer {
                 return Err(SigningError::CredentialsExpireBeforeUrl { expiry, url_expiry });
             }
         }
-        let payload_hash = PayloadHash::of(request.payload)?;
-        let headers = self.signed_headers(request, &[])?;
+        let payload_hash = if self.settings.presign_unsigned_payload {
+            PayloadHash::of(Payload::Unsigned)?
+        } else {
+            PayloadHash::of(request.payload)?
+        };
+        let mut headers = self.signed_headers(request, &[])?;
+        let headers = headers.as_mut_slice();
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
 
+        // Room for the path, the query and every parameter added, with each character of
+        // the values that may need encoding counted three times.
         let mut target = String::with_capacity(
             request.path.len()
                 + request.query.map_or(0, str::len)
                 + 256
+                + params.credentials.access_key_id().len() * 3
+                + params.region.len()
+                + params.service.len()
+                + headers.iter().map(|(n, _)| n.len() + 3).sum::<usize>()
                 + start.token.map_or(0, |t| t.len() * 3),
         );
         target.push_str(request.path);
@@ -187,7 +196,7 @@ impl Signer {
             t.push_str(start.date.as_str())
         });
         let signed_headers = value(&mut target, "X-Amz-SignedHeaders", &|t| {
-            canonical::headers::push_signed_names(t, &headers, "%3B")
+            canonical::headers::push_signed_names(t, headers, "%3B")
         });
         let expires = value(&mut target, "X-Amz-Expires", &|t| {
             let _ = write!(t, "{expires_in}");
@@ -198,8 +207,9 @@ impl Signer {
             })
         });
 
-        let mut query = query_with_room(request, PRESIGN_PARAMS.len());
+        let mut query = canonical::query::parse(request.query, |_| false);
         if let Some(taken) = query
+            .as_slice()
             .iter()
             .find_map(|p| PRESIGN_PARAMS.iter().find(|name| p.name.is(name)))
         {
@@ -223,13 +233,13 @@ impl Signer {
                 value: Component::encoded(target.get(range).unwrap_or("")),
             });
         }
-        canonical::query::sort(&mut query);
+        canonical::query::sort(query.as_mut_slice());
         let canonical = CanonicalRequest {
             method: request.method,
             path: request.path,
             path_rules: self.path_rules(),
-            query: &query,
-            headers: HeaderSource::Sorted(&headers),
+            query: query.as_slice(),
+            headers: HeaderSource::Sorted(headers),
             payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);

@@ -46,6 +46,9 @@ pub struct SigningSettings {
     pub session_token: SessionTokenMode,
     /// Header names (lowercase) that are never signed.
     pub excluded_headers: Cow<'static, [&'static str]>,
+    /// Presigned URLs sign `UNSIGNED-PAYLOAD` whatever the payload given (S3: the body of a
+    /// presigned request is not known when the URL is made).
+    pub presign_unsigned_payload: bool,
     /// Allow a presigned URL to outlive the credentials that sign it. Off by default: such a
     /// URL stops working early without telling anyone.
     pub allow_presign_beyond_expiry: bool,
@@ -59,19 +62,21 @@ impl Default for SigningSettings {
             content_sha256_header: false,
             session_token: SessionTokenMode::Signed,
             excluded_headers: Cow::Borrowed(DEFAULT_EXCLUDED_HEADERS),
+            presign_unsigned_payload: false,
             allow_presign_beyond_expiry: false,
         }
     }
 }
 
 impl SigningSettings {
-    /// The settings S3 expects: no path normalization, single encoding, and
-    /// `x-amz-content-sha256` added.
+    /// The settings S3 expects: no path normalization, single encoding,
+    /// `x-amz-content-sha256` added, and `UNSIGNED-PAYLOAD` in presigned URLs.
     pub fn s3() -> Self {
         Self {
             normalize_path: false,
             double_uri_encode: false,
             content_sha256_header: true,
+            presign_unsigned_payload: true,
             ..Self::default()
         }
     }

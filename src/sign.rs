@@ -4,9 +4,10 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules, QueryParam};
+use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
+use crate::inline_vec::InlineVec;
 use crate::request::{Payload, SignableRequest, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope, ALGORITHM};
 use crate::settings::{SessionTokenMode, SigningSettings};
@@ -276,8 +277,10 @@ impl Signer {
             added[n] = ("x-amz-content-sha256", payload_hash.as_bytes());
             n += 1;
         }
-        let headers = self.signed_headers(request, &added[..n])?;
-        let query = raw_query(request);
+        let mut headers = self.signed_headers(request, &added[..n])?;
+        let headers = headers.as_mut_slice();
+        let mut query = canonical::query::parse(request.query, |_| false);
+        canonical::query::sort(query.as_mut_slice());
 
         let mut authorization = String::with_capacity(
             ALGORITHM.len()
@@ -296,15 +299,15 @@ impl Signer {
         authorization.push('/');
         start.scope().push_to(&mut authorization);
         authorization.push_str(", SignedHeaders=");
-        canonical::headers::push_signed_names(&mut authorization, &headers, ";");
+        canonical::headers::push_signed_names(&mut authorization, headers, ";");
         authorization.push_str(", Signature=");
 
         let canonical = CanonicalRequest {
             method: request.method,
             path: request.path,
             path_rules: self.path_rules(),
-            query: &query,
-            headers: HeaderSource::Sorted(&headers),
+            query: query.as_slice(),
+            headers: HeaderSource::Sorted(headers),
             payload_hash: payload_hash.as_bytes(),
         };
         let signature = start.signature(&canonical, details);
@@ -331,8 +334,8 @@ impl Signer {
         &self,
         request: &SignableRequest<'a>,
         added: &[Header<'a>],
-    ) -> Result<Vec<Header<'a>>, SigningError> {
-        let mut headers = Vec::with_capacity(request.headers.len() + added.len());
+    ) -> Result<SignedHeaders<'a>, SigningError> {
+        let mut headers = InlineVec::new(("", &b""[..]));
         let mut has_host = false;
         for &(name, value) in &request.headers {
             if !canonical::headers::is_token(name) {
@@ -356,32 +359,16 @@ impl Signer {
         if !has_host {
             return Err(SigningError::MissingHost);
         }
-        headers.extend_from_slice(added);
-        canonical::headers::sort(&mut headers);
+        for &header in added {
+            headers.push(header);
+        }
+        canonical::headers::sort(headers.as_mut_slice());
         Ok(headers)
     }
 }
 
-/// The request's own query parameters, parsed (unsorted), with room for `extra` more.
-pub(crate) fn query_with_room<'a>(
-    request: &SignableRequest<'a>,
-    extra: usize,
-) -> Vec<QueryParam<'a>> {
-    match request.query {
-        Some(raw) if !raw.is_empty() => {
-            let mut params = Vec::with_capacity(canonical::query::count_upper_bound(raw) + extra);
-            canonical::query::parse_into(raw, &mut params);
-            params
-        }
-        _ => Vec::with_capacity(extra),
-    }
-}
-
-fn raw_query<'a>(request: &SignableRequest<'a>) -> Vec<QueryParam<'a>> {
-    let mut params = query_with_room(request, 0);
-    canonical::query::sort(&mut params);
-    params
-}
+/// The headers to sign, on the stack while they are few.
+pub(crate) type SignedHeaders<'a> = InlineVec<Header<'a>, 24>;
 
 /// What every signature starts from: the checked time, scope, token and key.
 pub(crate) struct Start<'s, 'c> {

@@ -212,9 +212,7 @@ fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     }
     let signer = Signer::new(settings);
     let params = SigningParams::new(&credentials, &args.region, &args.service, time);
-    // S3 presigned URLs never cover the body: the SDKs sign UNSIGNED-PAYLOAD.
-    let unsigned = args.unsigned_payload || (args.s3 && args.presign.is_some());
-    let payload = if unsigned {
+    let payload = if args.unsigned_payload {
         Payload::Unsigned
     } else {
         Payload::Bytes(request.body())

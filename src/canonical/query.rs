@@ -9,6 +9,7 @@ use percent_encoding::{percent_decode_str, percent_encode, PercentDecode};
 
 use super::path::UNRESERVED_ONLY;
 use super::Sink;
+use crate::inline_vec::InlineVec;
 
 /// A query parameter's name or value.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +32,7 @@ impl<'a> Component<'a> {
     }
 
     /// A value this crate encoded itself (`X-Amz-Credential`, ...), used as it is.
-    pub(crate) fn encoded(text: &'a str) -> Self {
+    pub(crate) const fn encoded(text: &'a str) -> Self {
         Self {
             text,
             canonical: true,
@@ -140,19 +141,42 @@ impl QueryParam<'_> {
     }
 }
 
-/// The parameters of a raw query string (without `?`), appended to `out` in the order
-/// given. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=` has an empty value.
-pub(crate) fn parse_into<'a>(raw: &'a str, out: &mut Vec<QueryParam<'a>>) {
-    for piece in raw.split('&').filter(|piece| !piece.is_empty()) {
+/// How many parameters are collected without a heap allocation.
+const INLINE: usize = 16;
+
+/// A request's query parameters, on the stack while they are few.
+pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
+
+impl QueryParam<'_> {
+    const EMPTY: Self = Self {
+        name: Component::encoded(""),
+        value: Component::encoded(""),
+    };
+}
+
+/// The parameters of a raw query string (without `?`) in the order given, leaving out those
+/// whose raw name `skip` picks. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=`
+/// has an empty value.
+pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool) -> Params<'a> {
+    let mut out = InlineVec::new(QueryParam::EMPTY);
+    for piece in raw
+        .unwrap_or("")
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+    {
         let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        if skip(name) {
+            continue;
+        }
         out.push(QueryParam {
             name: Component::raw(name),
             value: Component::raw(value),
         });
     }
+    out
 }
 
-/// How many parameters a raw query string holds at most, to size a vector once.
+/// How many parameters a raw query string holds at most.
 pub(crate) fn count_upper_bound(raw: &str) -> usize {
     raw.bytes().filter(|&b| b == b'&').count() + 1
 }
@@ -187,11 +211,10 @@ mod tests {
     use super::*;
 
     fn canonical(raw: &str) -> String {
-        let mut params = Vec::new();
-        parse_into(raw, &mut params);
-        sort(&mut params);
+        let mut params = parse(Some(raw), |_| false);
+        sort(params.as_mut_slice());
         let mut out = Vec::new();
-        write(&mut out, &params);
+        write(&mut out, params.as_slice());
         String::from_utf8(out).expect("ASCII")
     }
 

@@ -24,7 +24,7 @@ pub use body::{BodyChecker, BodyRequirement};
 pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub use store::{CredentialStore, InMemoryStore, Principal, StoredCredential};
 
-use crate::canonical::{self, CanonicalRequest, Component, HeaderSource, QueryParam, SignedNames};
+use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedNames};
 use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope};
 use crate::settings::{SessionTokenMode, SigningSettings};
@@ -507,9 +507,6 @@ fn find_header<'r>(request: &SignableRequest<'r>, name: &str) -> Option<&'r [u8]
         .map(|(_, v)| *v)
 }
 
-/// How many query parameters canonicalize without a heap allocation.
-const INLINE_PARAMS: usize = 16;
-
 impl<'r> Pending<'r> {
     /// The access key id to look up.
     pub fn access_key_id(&self) -> &'r str {
@@ -646,42 +643,11 @@ impl<'r> Pending<'r> {
     ) -> R {
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        let mut inline = [QueryParam {
-            name: Component::encoded(""),
-            value: Component::encoded(""),
-        }; INLINE_PARAMS];
-        let mut spilled: Vec<QueryParam<'_>> = Vec::new();
-        let mut n = 0;
-        if let Some(query) = self.request.query {
-            for piece in query.split('&').filter(|p| !p.is_empty()) {
-                let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-                if presigned
-                    && (name == "X-Amz-Signature"
-                        || (token_unsigned && name == "X-Amz-Security-Token"))
-                {
-                    continue;
-                }
-                let param = QueryParam {
-                    name: Component::raw(name),
-                    value: Component::raw(value),
-                };
-                if n < INLINE_PARAMS {
-                    inline[n] = param;
-                } else {
-                    if spilled.is_empty() {
-                        spilled.extend_from_slice(&inline);
-                    }
-                    spilled.push(param);
-                }
-                n += 1;
-            }
-        }
-        let params = if spilled.is_empty() {
-            &mut inline[..n]
-        } else {
-            &mut spilled[..]
-        };
-        canonical::query::sort(params);
+        let mut params = canonical::query::parse(self.request.query, |name| {
+            presigned
+                && (name == "X-Amz-Signature" || (token_unsigned && name == "X-Amz-Security-Token"))
+        });
+        canonical::query::sort(params.as_mut_slice());
         let canonical = CanonicalRequest {
             method: self.request.method,
             path: self.request.path,
@@ -689,7 +655,7 @@ impl<'r> Pending<'r> {
                 normalize: self.rules.normalize_path,
                 double_encode: self.rules.double_uri_encode,
             },
-            query: params,
+            query: params.as_slice(),
             headers: HeaderSource::Listed {
                 names: self.claims.signed,
                 all: &self.request.headers,
