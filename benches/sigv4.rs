@@ -19,7 +19,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use sigv4::{
-    Credentials, Payload, SignableRequest, Signer, SigningKey, SigningParams, SigningSettings,
+    Body, Credentials, InMemoryStore, Payload, SignableRequest, Signer, SigningKey, SigningParams,
+    SigningSettings, StoredCredential, Verifier,
 };
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -261,12 +262,7 @@ impl Floor {
     }
 }
 
-fn configure(c: &mut Criterion) -> &mut Criterion {
-    c
-}
-
 fn signing(c: &mut Criterion) {
-    let c = configure(c);
     for input in inputs() {
         let group_name = if input.presign.is_some() {
             "presign"
@@ -299,9 +295,111 @@ fn signing(c: &mut Criterion) {
     }
 }
 
+/// A request signed by this crate, held as owned parts for the verifier to read.
+struct SignedInput {
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn signed(input: &Input) -> SignedInput {
+    let creds = credentials(input);
+    let request = signable(input);
+    let params = SigningParams::new(&creds, "us-east-1", input.service, TIME);
+    let signer = signer(input);
+    let mut headers: Vec<(String, String)> = vec![("host".into(), input.host.into())];
+    headers.extend(
+        input
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string())),
+    );
+    let target = match input.presign {
+        Some(expires) => signer
+            .presign(&request, &params, expires)
+            .expect("presigns")
+            .target()
+            .to_owned(),
+        None => {
+            let out = signer.sign(&request, &params).expect("signs");
+            headers.extend(out.headers().map(|(n, v)| (n.to_owned(), v.to_owned())));
+            input.target.to_owned()
+        }
+    };
+    SignedInput {
+        target,
+        headers,
+        body: input.body.clone(),
+    }
+}
+
+fn verification(c: &mut Criterion) {
+    let mut group = c.benchmark_group("verify");
+    for input in inputs() {
+        let signed = signed(&input);
+        let mut store = InMemoryStore::new();
+        let mut stored = StoredCredential::new(AKID, SECRET);
+        if input.token {
+            stored = stored.session_token(TOKEN);
+        }
+        store.insert(stored);
+        let verifier = Verifier::default();
+        let mut request = SignableRequest::new(input.method, &signed.target);
+        for (n, v) in &signed.headers {
+            request.push_header(n, v.as_bytes());
+        }
+        let floor = Floor::new(&input);
+        let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
+            &[]
+        } else {
+            &input.body
+        };
+        verifier
+            .verify(&request, Body::Bytes(&signed.body), &store, TIME)
+            .expect("authentic");
+        group.bench_function(BenchmarkId::new("floor", input.name), |b| {
+            b.iter(|| floor.run(black_box(floor_body)))
+        });
+        group.bench_function(BenchmarkId::new("sigv4-cached-key", input.name), |b| {
+            b.iter(|| {
+                verifier
+                    .verify(black_box(&request), Body::Bytes(&signed.body), &store, TIME)
+                    .map(|v| v.location)
+                    .expect("authentic")
+            })
+        });
+    }
+    group.finish();
+}
+
+fn canonicalization(c: &mut Criterion) {
+    let mut group = c.benchmark_group("canonical-request");
+    for input in inputs() {
+        let creds = credentials(&input);
+        let signer = signer(&input);
+        let request = signable(&input);
+        let params = SigningParams::new(&creds, "us-east-1", input.service, TIME);
+        let text = signer
+            .canonical_request(&request, &params)
+            .expect("canonicalizes");
+        group.bench_function(BenchmarkId::new("copy-floor", input.name), |b| {
+            b.iter(|| black_box(text.as_str()).to_owned())
+        });
+        group.bench_function(BenchmarkId::new("sigv4", input.name), |b| {
+            b.iter(|| {
+                signer
+                    .canonical_request(black_box(&request), &params)
+                    .expect("canonicalizes")
+            })
+        });
+    }
+    group.finish();
+}
+
 fn key_derivation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("key-derivation");
     let creds = Credentials::new(AKID, SECRET).expect("valid");
-    c.bench_function("key-derivation/sigv4", |b| {
+    group.bench_function("sigv4", |b| {
         b.iter(|| {
             SigningKey::derive(
                 creds.secret_access_key(),
@@ -311,6 +409,11 @@ fn key_derivation(c: &mut Criterion) {
             )
         })
     });
+    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(TIME.unix_timestamp() as u64);
+    group.bench_function("aws-sigv4", |b| {
+        b.iter(|| v4::generate_signing_key(SECRET, black_box(time), "us-east-1", "service"))
+    });
+    group.finish();
 }
 
 criterion_group! {
@@ -319,6 +422,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
         .sample_size(30);
-    targets = signing, key_derivation
+    targets = signing, verification, canonicalization, key_derivation
 }
 criterion_main!(benches);

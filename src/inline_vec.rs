@@ -48,6 +48,12 @@ impl<T: Copy, const N: usize> InlineVec<T, N> {
     }
 }
 
+impl<T: Copy + std::fmt::Debug, const N: usize> std::fmt::Debug for InlineVec<T, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

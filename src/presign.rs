@@ -131,7 +131,7 @@ impl Signer {
                 seconds: expires_in,
             });
         }
-        let start = Start::new(self, request, params)?;
+        let start = Start::new(request, params)?;
         if let Some(expiry) = params.credentials.expiry() {
             // `expires_in` is at most seven days, so this cannot overflow a real date.
             let url_expiry = params
@@ -146,8 +146,9 @@ impl Signer {
         } else {
             PayloadHash::of(request.payload)?
         };
-        let mut headers = self.signed_headers(request, &[])?;
+        let (mut headers, lowercase) = self.signed_headers(request, &[])?;
         let headers = headers.as_mut_slice();
+        let source = HeaderSource::Sorted { headers, lowercase };
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
 
         // Room for the path, the query and every parameter added, with each character of
@@ -196,7 +197,7 @@ impl Signer {
             t.push_str(start.date.as_str())
         });
         let signed_headers = value(&mut target, "X-Amz-SignedHeaders", &|t| {
-            canonical::headers::push_signed_names(t, headers, "%3B")
+            source.push_signed_names(t, "%3B")
         });
         let expires = value(&mut target, "X-Amz-Expires", &|t| {
             let _ = write!(t, "{expires_in}");
@@ -239,10 +240,11 @@ impl Signer {
             path: request.path,
             path_rules: self.path_rules(),
             query: query.as_slice(),
-            headers: HeaderSource::Sorted(headers),
+            headers: source,
             payload_hash: payload_hash.as_bytes(),
         };
-        let signature = start.signature(&canonical, details);
+        let key = start.key(self, params.credentials);
+        let signature = start.signature(&key, &canonical, details);
         drop(query);
         target.push_str("&X-Amz-Signature=");
         target.push_str(signature_str(&signature));

@@ -244,6 +244,17 @@ impl Signer {
         Ok((output, details))
     }
 
+    /// The canonical request a header signature of `request` would cover, for debugging;
+    /// no key is derived and nothing is signed.
+    pub fn canonical_request(
+        &self,
+        request: &SignableRequest<'_>,
+        params: &SigningParams<'_>,
+    ) -> Result<String, SigningError> {
+        let start = Start::new(request, params)?;
+        self.with_canonical(request, &start, |canonical, _, _| canonical.to_text())
+    }
+
     /// Signs an `http` request in place, adding the signature's headers.
     pub fn sign_http<B>(
         &self,
@@ -261,10 +272,49 @@ impl Signer {
         params: &SigningParams<'c>,
         details: Option<&mut SigningDetails>,
     ) -> Result<SigningOutput<'c>, SigningError> {
-        let start = Start::new(self, request, params)?;
+        let start = Start::new(request, params)?;
+        self.with_canonical(request, &start, |canonical, headers, payload_hash| {
+            let mut authorization = String::with_capacity(
+                ALGORITHM.len()
+                    + 64
+                    + params.credentials.access_key_id().len()
+                    + start.scope().len()
+                    + headers
+                        .iter()
+                        .map(|(name, _)| name.len() + 1)
+                        .sum::<usize>()
+                    + 64,
+            );
+            authorization.push_str(ALGORITHM);
+            authorization.push_str(" Credential=");
+            authorization.push_str(params.credentials.access_key_id());
+            authorization.push('/');
+            start.scope().push_to(&mut authorization);
+            authorization.push_str(", SignedHeaders=");
+            canonical.headers.push_signed_names(&mut authorization, ";");
+            authorization.push_str(", Signature=");
+            let key = start.key(self, params.credentials);
+            let signature = start.signature(&key, canonical, details);
+            authorization.push_str(signature_str(&signature));
+            SigningOutput {
+                date: start.date,
+                authorization,
+                content_sha256: self.settings.content_sha256_header.then_some(payload_hash),
+                session_token: start.token,
+            }
+        })
+    }
+
+    /// Builds the canonical request of a header signature and hands it to `f`, with the
+    /// signed headers (sorted) and the payload hash.
+    fn with_canonical<R>(
+        &self,
+        request: &SignableRequest<'_>,
+        start: &Start<'_, '_>,
+        f: impl FnOnce(&CanonicalRequest<'_>, &[Header<'_>], PayloadHash) -> R,
+    ) -> Result<R, SigningError> {
         let payload_hash = PayloadHash::of(request.payload)?;
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
-
         let mut added: [Header<'_>; 3] = [("", b""); 3];
         let mut n = 0;
         added[n] = ("x-amz-date", start.date.as_bytes());
@@ -277,48 +327,19 @@ impl Signer {
             added[n] = ("x-amz-content-sha256", payload_hash.as_bytes());
             n += 1;
         }
-        let mut headers = self.signed_headers(request, &added[..n])?;
+        let (mut headers, lowercase) = self.signed_headers(request, &added[..n])?;
         let headers = headers.as_mut_slice();
         let mut query = canonical::query::parse(request.query, |_| false);
         canonical::query::sort(query.as_mut_slice());
-
-        let mut authorization = String::with_capacity(
-            ALGORITHM.len()
-                + 64
-                + params.credentials.access_key_id().len()
-                + start.scope().len()
-                + headers
-                    .iter()
-                    .map(|(name, _)| name.len() + 1)
-                    .sum::<usize>()
-                + 64,
-        );
-        authorization.push_str(ALGORITHM);
-        authorization.push_str(" Credential=");
-        authorization.push_str(params.credentials.access_key_id());
-        authorization.push('/');
-        start.scope().push_to(&mut authorization);
-        authorization.push_str(", SignedHeaders=");
-        canonical::headers::push_signed_names(&mut authorization, headers, ";");
-        authorization.push_str(", Signature=");
-
         let canonical = CanonicalRequest {
             method: request.method,
             path: request.path,
             path_rules: self.path_rules(),
             query: query.as_slice(),
-            headers: HeaderSource::Sorted(headers),
+            headers: HeaderSource::Sorted { headers, lowercase },
             payload_hash: payload_hash.as_bytes(),
         };
-        let signature = start.signature(&canonical, details);
-        authorization.push_str(signature_str(&signature));
-
-        Ok(SigningOutput {
-            date: start.date,
-            authorization,
-            content_sha256: self.settings.content_sha256_header.then_some(payload_hash),
-            session_token: start.token,
-        })
+        Ok(f(&canonical, headers, payload_hash))
     }
 
     pub(crate) fn path_rules(&self) -> PathRules {
@@ -329,14 +350,15 @@ impl Signer {
     }
 
     /// The headers to sign, sorted: the request's (without excluded ones, and without
-    /// those `added` replaces) and `added`.
+    /// those `added` replaces) and `added`; and whether every name is lower-case.
     pub(crate) fn signed_headers<'a>(
         &self,
         request: &SignableRequest<'a>,
         added: &[Header<'a>],
-    ) -> Result<SignedHeaders<'a>, SigningError> {
+    ) -> Result<(SignedHeaders<'a>, bool), SigningError> {
         let mut headers = InlineVec::new(("", &b""[..]));
         let mut has_host = false;
+        let mut lowercase = true;
         for &(name, value) in &request.headers {
             if !canonical::headers::is_token(name) {
                 return Err(SigningError::InvalidHeaderName {
@@ -354,6 +376,7 @@ impl Signer {
                 });
             }
             has_host |= name.eq_ignore_ascii_case("host");
+            lowercase &= !name.bytes().any(|b| b.is_ascii_uppercase());
             headers.push((name, value));
         }
         if !has_host {
@@ -362,8 +385,8 @@ impl Signer {
         for &header in added {
             headers.push(header);
         }
-        canonical::headers::sort(headers.as_mut_slice());
-        Ok(headers)
+        canonical::headers::sort(headers.as_mut_slice(), lowercase);
+        Ok((headers, lowercase))
     }
 }
 
@@ -376,12 +399,10 @@ pub(crate) struct Start<'s, 'c> {
     region: &'s str,
     service: &'s str,
     pub(crate) token: Option<&'c str>,
-    pub(crate) key: SigningKey,
 }
 
 impl<'s, 'c> Start<'s, 'c> {
     pub(crate) fn new(
-        signer: &Signer,
         request: &SignableRequest<'_>,
         params: &'s SigningParams<'c>,
     ) -> Result<Self, SigningError> {
@@ -399,32 +420,36 @@ impl<'s, 'c> Start<'s, 'c> {
         }
         let date = AmzDate::new(params.time)?;
         CredentialScope::new(date.date_stamp(), params.region, params.service)?;
-        let key = signer.keys.get(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            date.date_stamp(),
-            params.region,
-            params.service,
-        );
         Ok(Self {
             date,
             region: params.region,
             service: params.service,
             token: credentials.session_token().map(|t| t.expose()),
-            key,
         })
+    }
+
+    /// The signing key, from the signer's cache.
+    pub(crate) fn key(&self, signer: &Signer, credentials: &Credentials) -> SigningKey {
+        signer.keys.get(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            self.date.date_stamp(),
+            self.region,
+            self.service,
+        )
     }
 
     /// Hashes the canonical request, signs the string to sign, and fills `details` when
     /// asked.
     pub(crate) fn signature(
         &self,
+        key: &SigningKey,
         canonical: &CanonicalRequest<'_>,
         details: Option<&mut SigningDetails>,
     ) -> [u8; 64] {
         let hash = canonical.hash();
         let scope = self.scope();
-        let mut mac = self.key.mac();
+        let mut mac = key.mac();
         write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
         let mut signature = [0u8; 64];
         let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);

@@ -27,7 +27,7 @@ impl<'a> Component<'a> {
     pub(crate) fn raw(text: &'a str) -> Self {
         Self {
             text,
-            canonical: text.bytes().all(is_unreserved),
+            canonical: is_canonical(text.as_bytes()),
         }
     }
 
@@ -186,6 +186,40 @@ pub(crate) fn encode_into(out: &mut String, raw: &str) {
     out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
 }
 
+/// Whether re-encoding would leave `text` as it is: every byte unreserved, or part of an
+/// escape `%XX` in upper-case hex of a byte that is not unreserved (`%41` would decode to
+/// `A`, `%2f` is lower-case: neither is canonical). Most queries on the wire pass, and are
+/// then compared and hashed as they are.
+fn is_canonical(text: &[u8]) -> bool {
+    if text.iter().all(|&b| is_unreserved(b)) {
+        return true;
+    }
+    let upper_hex = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == b'%' {
+            let decoded = match (text.get(i + 1), text.get(i + 2)) {
+                (Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)).map(|(h, l)| h << 4 | l),
+                _ => None,
+            };
+            match decoded {
+                Some(d) if !is_unreserved(d) => i += 3,
+                _ => return false,
+            }
+        } else if is_unreserved(b) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
@@ -230,6 +264,33 @@ mod tests {
         assert_eq!(canonical("k=a+b c%2fd"), "k=a%2Bb%20c%2Fd");
         assert_eq!(canonical("bad=%zz%4"), "bad=%25zz%254");
         assert_eq!(canonical("%41=1&B=2"), "A=1&B=2");
+    }
+
+    #[test]
+    fn canonical_text_is_recognized() {
+        for (text, canonical) in [
+            ("abc-._~", true),
+            ("a%2Fb%20c", true),
+            ("%E1%88%B4", true),
+            ("a%2fb", false),
+            ("%41", false),
+            ("a b", false),
+            ("a+b", false),
+            ("%2", false),
+            ("%", false),
+            ("%ZZ", false),
+        ] {
+            assert_eq!(is_canonical(text.as_bytes()), canonical, "{text}");
+            let mut out = Vec::new();
+            Component::raw(text).write(&mut out);
+            let slow = Component {
+                text,
+                canonical: false,
+            };
+            let mut expect = Vec::new();
+            slow.write(&mut expect);
+            assert_eq!(out, expect, "{text}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use time::format_description::well_known::Rfc2822;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::canonical::SignedNames;
+use crate::canonical::{parse_signed_names, SignedNames};
 use crate::scope::ALGORITHM;
 use crate::time::AmzDate;
 use crate::verify::error::{AuthLocation, VerifyError};
@@ -29,7 +29,7 @@ pub(crate) enum TokenRef<'r> {
 }
 
 /// What the request claims, parsed but not yet checked against a secret.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Claims<'r> {
     pub(crate) location: AuthLocation,
     pub(crate) credential: CredentialParts<'r>,
@@ -58,16 +58,29 @@ pub(crate) fn parse_credential(
     let mut n = 0;
     let mut rest = raw;
     loop {
-        let slash = rest.find('/');
-        let escaped = rest
-            .as_bytes()
-            .windows(3)
-            .position(|w| w.eq_ignore_ascii_case(b"%2f"));
-        let (part, next) = match (slash, escaped) {
-            (Some(a), Some(b)) if b < a => (&rest[..b], Some(&rest[b + 3..])),
-            (Some(a), _) => (&rest[..a], Some(&rest[a + 1..])),
-            (None, Some(b)) => (&rest[..b], Some(&rest[b + 3..])),
-            (None, None) => (rest, None),
+        // The next separator: `/`, or `%2F` in either case. A `%` that starts anything
+        // else stays in the part, which then fails the check below.
+        let bytes = rest.as_bytes();
+        let mut split = None;
+        let mut from = 0;
+        while let Some(at) = bytes[from..].iter().position(|&b| b == b'/' || b == b'%') {
+            let at = from + at;
+            if bytes[at] == b'/' {
+                split = Some((at, 1));
+                break;
+            }
+            if bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|e| e.eq_ignore_ascii_case(b"2f"))
+            {
+                split = Some((at, 3));
+                break;
+            }
+            from = at + 1;
+        }
+        let (part, next) = match split {
+            Some((at, len)) => (&rest[..at], rest.get(at + len..)),
+            None => (rest, None),
         };
         if n == parts.len() {
             return Err(malformed(
@@ -102,18 +115,40 @@ pub(crate) fn parse_credential(
 }
 
 fn parse_signature(raw: &str, location: AuthLocation) -> Result<[u8; 32], VerifyError> {
-    let mut out = [0u8; 32];
-    let lower_hex = raw.len() == 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !lower_hex || hex::decode_to_slice(raw, &mut out).is_err() {
-        return Err(malformed(
+    decode_lower_hex32(raw.as_bytes()).ok_or_else(|| {
+        malformed(
             location,
             "the Signature must be 64 lower-case hexadecimal digits",
-        ));
+        )
+    })
+}
+
+/// 64 lower-case hex digits as 32 bytes; `None` for anything else.
+pub(crate) fn decode_lower_hex32(text: &[u8]) -> Option<[u8; 32]> {
+    const INVALID: u8 = 0xff;
+    const VALUES: [u8; 256] = {
+        let mut table = [INVALID; 256];
+        let mut i = 0;
+        while i < 10 {
+            table[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            table[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        table
+    };
+    let text: &[u8; 64] = text.try_into().ok()?;
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (hi, lo) = (VALUES[usize::from(pair[0])], VALUES[usize::from(pair[1])]);
+        bad |= (hi | lo) & 0xf0;
+        *byte = (hi << 4) | (lo & 0x0f);
     }
-    Ok(out)
+    (bad == 0).then_some(out)
 }
 
 fn parse_signed<'a>(
@@ -128,7 +163,7 @@ fn parse_signed<'a>(
             limit: limits.max_signed_headers,
         });
     }
-    SignedNames::parse(raw).ok_or_else(|| {
+    parse_signed_names(raw).ok_or_else(|| {
         malformed(
             location,
             "SignedHeaders must list lower-case header names, sorted, separated by ';'",
@@ -323,7 +358,7 @@ mod tests {
         .expect("well formed");
         assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
         assert_eq!(claims.credential.service, "iam");
-        assert_eq!(claims.signed.iter().count(), 3);
+        assert_eq!(claims.signed.as_slice().len(), 3);
     }
 
     #[test]
@@ -357,12 +392,23 @@ mod tests {
         let q = "a=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-amz-meta-a&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
         let claims = parse_presigned(q, &limits()).expect("well formed");
         assert_eq!(claims.credential.region, "us-east-1");
-        assert_eq!(
-            claims.signed.iter().collect::<Vec<_>>(),
-            ["host", "x-amz-meta-a"]
-        );
+        assert_eq!(claims.signed.as_slice(), ["host", "x-amz-meta-a"]);
         assert!(parse_presigned(&format!("{q}&X-Amz-Date=20150830T123600Z"), &limits()).is_err());
         assert!(parse_presigned(&q.replace("&X-Amz-Expires=60", ""), &limits()).is_err());
+    }
+
+    #[test]
+    fn lower_hex_only() {
+        let hex = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let bytes = decode_lower_hex32(hex.as_bytes()).expect("valid");
+        assert_eq!(hex::encode(bytes), hex);
+        assert!(decode_lower_hex32(hex.to_uppercase().as_bytes()).is_none());
+        assert!(decode_lower_hex32(&hex.as_bytes()[1..]).is_none());
+        for bad in [b'g', b' ', b'/', b':', b'`', 0xff] {
+            let mut text = hex.as_bytes().to_vec();
+            text[17] = bad;
+            assert!(decode_lower_hex32(&text).is_none(), "{bad}");
+        }
     }
 
     #[test]
