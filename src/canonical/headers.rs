@@ -252,7 +252,7 @@ impl HeaderSource<'_> {
 }
 
 /// A signed header list, split once into its names (on the stack while they are few).
-pub(crate) type SignedNames<'a> = InlineVec<&'a str, 32>;
+pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 
 /// Splits and checks a signed header list as a client sent it: names separated by `;`, or
 /// by `%3B` when it arrives percent-encoded in a presigned URL's `X-Amz-SignedHeaders`.
