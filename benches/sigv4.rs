@@ -19,8 +19,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use sigv4::{
-    Body, Credentials, InMemoryStore, Payload, SignableRequest, Signer, SigningKey, SigningParams,
-    SigningSettings, StoredCredential, Verifier,
+    Body, ChunkedBody, Credentials, DecoderSettings, InMemoryStore, Payload, SignableRequest,
+    Signer, SigningKey, SigningParams, SigningSettings, StoredCredential, StreamingPayload,
+    Verifier,
 };
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -416,12 +417,73 @@ fn key_derivation(c: &mut Criterion) {
     group.finish();
 }
 
+/// aws-chunked verification of a 64 MiB body against plain SHA-256 of the same bytes.
+fn chunked(c: &mut Criterion) {
+    const SIZE: usize = 64 * 1024 * 1024;
+    let data = vec![0x5au8; SIZE];
+    let creds = Credentials::new(AKID, SECRET).expect("valid");
+    let params = SigningParams::new(&creds, "us-east-1", "s3", TIME);
+    let signer = Signer::s3();
+    let body = ChunkedBody::new(StreamingPayload::Signed, SIZE as u64);
+    let framing = body.headers();
+    let mut request = SignableRequest::new("PUT", "/big")
+        .header("host", "bucket.s3.amazonaws.com")
+        .payload(Payload::Streaming(StreamingPayload::Signed));
+    for (n, v) in &framing {
+        request.push_header(n, v.as_bytes());
+    }
+    let out = signer.sign(&request, &params).expect("signs");
+    let wire = signer
+        .chunked_encoder(&params, &out, body)
+        .and_then(|e| e.encode_all(&data))
+        .expect("encodes");
+    let added: Vec<(String, String)> = out
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    for (n, v) in &added {
+        request.push_header(n, v.as_bytes());
+    }
+    let mut store = InMemoryStore::new();
+    store.insert(StoredCredential::new(AKID, SECRET));
+    let verifier = Verifier::default();
+    let verified = verifier
+        .verify(&request, Body::Deferred, &store, TIME)
+        .expect("authentic");
+
+    let mut group = c.benchmark_group("chunked-64MiB");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    group.throughput(criterion::Throughput::Bytes(SIZE as u64));
+    group.bench_function("sha256-floor", |b| {
+        b.iter(|| Sha256::digest(black_box(&data)))
+    });
+    group.bench_function("sigv4-decode-verify", |b| {
+        b.iter(|| {
+            let mut decoder = verified
+                .chunked_decoder(&request, DecoderSettings::default())
+                .expect("decoder")
+                .expect("chunked");
+            // Fed in 16 KiB reads, as a server receives it.
+            let mut released = 0usize;
+            for piece in wire.chunks(16 * 1024) {
+                decoder
+                    .feed(piece, |d| released += d.len())
+                    .expect("verified");
+            }
+            decoder.finish().expect("complete");
+            released
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
         .sample_size(30);
-    targets = signing, verification, canonicalization, key_derivation
+    targets = signing, verification, canonicalization, key_derivation, chunked
 }
 criterion_main!(benches);

@@ -73,6 +73,18 @@ pub enum SigningError {
     },
     /// The signed values could not be written into the `http` request or URI.
     InvalidUri,
+    /// An `aws-chunked` chunk size under 8 KiB, which S3 refuses.
+    InvalidChunkSize {
+        /// The size asked for.
+        bytes: usize,
+    },
+    /// A trailer streaming mode without a trailing checksum.
+    TrailerRequired,
+    /// A trailing checksum in a streaming mode that has no trailer.
+    TrailerNotAllowed,
+    /// A chunk of the wrong size or past the declared length, or a stream finished short
+    /// of it.
+    ChunkOutOfPlace,
 }
 
 impl fmt::Display for SigningError {
@@ -125,6 +137,18 @@ impl fmt::Display for SigningError {
                 "the query already holds {name}: presign the request without it"
             ),
             Self::InvalidUri => f.write_str("the signed request's URI could not be built"),
+            Self::InvalidChunkSize { bytes } => {
+                write!(f, "aws-chunked chunks must be at least 8192 bytes, not {bytes}")
+            }
+            Self::TrailerRequired => {
+                f.write_str("a trailer streaming mode needs a trailing checksum")
+            }
+            Self::TrailerNotAllowed => {
+                f.write_str("STREAMING-AWS4-HMAC-SHA256-PAYLOAD has no trailer")
+            }
+            Self::ChunkOutOfPlace => f.write_str(
+                "every chunk but the last must be the chunk size, and the chunks must add up to the declared length",
+            ),
         }
     }
 }

@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod canonical;
+mod chunked;
 mod credentials;
 mod error;
 mod inline_vec;
@@ -39,6 +40,10 @@ mod signing_key;
 mod time;
 mod verify;
 
+pub use crate::chunked::{
+    ChecksumAlgorithm, ChunkedBody, ChunkedDecoder, ChunkedEncoder, DecodedBody, DecoderSettings,
+    DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE, TRAILER_SIGNATURE_HEADER,
+};
 pub use crate::credentials::{Credentials, Secret};
 pub use crate::error::SigningError;
 pub use crate::presign::{PresignedRequest, MAX_EXPIRES};

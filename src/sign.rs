@@ -428,6 +428,21 @@ impl<'s, 'c> Start<'s, 'c> {
         })
     }
 
+    /// The start of a chunk signature chain: the seed request's date and the parameters'
+    /// scope and token.
+    pub(crate) fn new_for_chunks(
+        params: &'s SigningParams<'c>,
+        date: AmzDate,
+    ) -> Result<Self, SigningError> {
+        CredentialScope::new(date.date_stamp(), params.region, params.service)?;
+        Ok(Self {
+            date,
+            region: params.region,
+            service: params.service,
+            token: params.credentials.session_token().map(|t| t.expose()),
+        })
+    }
+
     /// The signing key, from the signer's cache.
     pub(crate) fn key(&self, signer: &Signer, credentials: &Credentials) -> SigningKey {
         signer.keys.get(

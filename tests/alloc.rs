@@ -115,3 +115,67 @@ fn allocations_per_signature_and_verification() {
     assert_eq!(verify_allocs, 0, "verification allocated");
     assert_eq!(verify_query_allocs, 0, "presigned verification allocated");
 }
+
+/// Decoding an aws-chunked body holds one chunk: the allocations (and so the memory) do not
+/// grow with the body.
+#[test]
+fn chunked_decoding_memory_does_not_grow_with_the_body() {
+    use sigv4::{ChunkedBody, DecoderSettings, StreamingPayload};
+
+    let time = datetime!(2026-11-28 12:00 UTC);
+    let creds = Credentials::new(AKID, SECRET).expect("valid");
+    let params = SigningParams::new(&creds, "us-east-1", "s3", time);
+    let signer = Signer::s3();
+    let mut store = InMemoryStore::new();
+    store.insert(StoredCredential::new(AKID, SECRET));
+    let verifier = Verifier::default();
+
+    let mut allocations = Vec::new();
+    for mib in [1usize, 8] {
+        let data = vec![7u8; mib * 1024 * 1024];
+        let body = ChunkedBody::new(StreamingPayload::Signed, data.len() as u64);
+        let headers = body.headers();
+        let mut request = SignableRequest::new("PUT", "/k")
+            .header("host", "h")
+            .payload(Payload::Streaming(StreamingPayload::Signed));
+        for (n, v) in &headers {
+            request.push_header(n, v.as_bytes());
+        }
+        let out = signer.sign(&request, &params).expect("signs");
+        let wire = signer
+            .chunked_encoder(&params, &out, body)
+            .and_then(|e| e.encode_all(&data))
+            .expect("encodes");
+        let added: Vec<(String, String)> = out
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        for (n, v) in &added {
+            request.push_header(n, v.as_bytes());
+        }
+        let verified = verifier
+            .verify(&request, Body::Deferred, &store, time)
+            .expect("authentic");
+        let mut decoder = verified
+            .chunked_decoder(&request, DecoderSettings::default())
+            .expect("decoder")
+            .expect("chunked");
+        let mut released = 0usize;
+        let (_, allocs) = count(|| {
+            for piece in wire.chunks(1000) {
+                decoder
+                    .feed(piece, |d| released += d.len())
+                    .expect("verified");
+            }
+        });
+        decoder.finish().expect("complete");
+        assert_eq!(released, data.len());
+        allocations.push(allocs);
+    }
+    println!("allocations while decoding 1 MiB and 8 MiB: {allocations:?}");
+    assert_eq!(
+        allocations[0], allocations[1],
+        "allocations grew with the body"
+    );
+    assert!(allocations[1] <= 2, "{allocations:?}");
+}

@@ -25,6 +25,22 @@ pub struct Context {
     pub double_uri_encode: bool,
     #[serde(default)]
     pub signed_body_value: Option<String>,
+    /// An `aws-chunked` body: the request's body is encoded in chunks after the seed
+    /// signature; `chunk-signatures.txt` and `trailer-signature.txt` hold the chain.
+    #[serde(default)]
+    pub chunked: Option<ChunkedContext>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkedContext {
+    pub chunk_size: usize,
+    /// The trailing checksum header, such as `x-amz-checksum-crc32c`.
+    #[serde(default)]
+    pub trailer: Option<String>,
+    /// Whether `Content-Length` (the encoded length) is added and signed.
+    #[serde(default)]
+    pub content_length: bool,
 }
 
 #[derive(Debug, Deserialize)]

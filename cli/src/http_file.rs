@@ -138,12 +138,22 @@ impl RawRequest {
 
     /// The request as the signer sees it.
     pub fn signable<'a>(&'a self, payload: Payload<'a>) -> SignableRequest<'a> {
+        self.signable_except(payload, &[])
+    }
+
+    /// The request as the signer sees it, without the headers named in `skip`.
+    pub fn signable_except<'a>(
+        &'a self,
+        payload: Payload<'a>,
+        skip: &[&str],
+    ) -> SignableRequest<'a> {
         let mut request = SignableRequest::new(self.method(), self.target()).payload(payload);
         for h in &self.headers {
-            request.push_header(
-                &self.text[h.name.clone()],
-                self.text[h.value.clone()].as_bytes(),
-            );
+            let name = &self.text[h.name.clone()];
+            if skip.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            request.push_header(name, self.text[h.value.clone()].as_bytes());
         }
         request
     }
@@ -152,7 +162,12 @@ impl RawRequest {
     /// the original ones (an original header with the same name as an added one is left
     /// out), then an empty line and the body.
     pub fn render(&self, target: &str, added: &[(&str, &str)]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.text.len() + self.body.len() + 512);
+        self.render_with_body(target, added, &self.body)
+    }
+
+    /// [`render`](Self::render) with another body.
+    pub fn render_with_body(&self, target: &str, added: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len() + body.len() + 512);
         out.extend_from_slice(self.method().as_bytes());
         out.push(b' ');
         out.extend_from_slice(target.as_bytes());
@@ -176,7 +191,7 @@ impl RawRequest {
             out.push(b'\n');
         }
         out.push(b'\n');
-        out.extend_from_slice(&self.body);
+        out.extend_from_slice(body);
         out
     }
 

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sigv4::{Credentials, Payload, Signer, SigningParams, SigningSettings};
+use sigv4::{
+    ChecksumAlgorithm, ChunkedBody, Credentials, Payload, Signer, SigningParams, SigningSettings,
+    StreamingPayload,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -90,6 +93,15 @@ struct SignArgs {
     /// Do not normalize the path.
     #[arg(long)]
     no_normalize: bool,
+    /// Send the body as aws-chunked in chunks of this many bytes (8192 or more), each
+    /// signed in the chain of the request's signature.
+    #[arg(long, value_name = "BYTES")]
+    chunk_size: Option<usize>,
+    /// With --chunk-size: end the body with this trailing checksum header
+    /// (x-amz-checksum-crc32, -crc32c, -sha1 or -sha256). With --unsigned-payload the chunks
+    /// go unsigned (STREAMING-UNSIGNED-PAYLOAD-TRAILER).
+    #[arg(long, value_name = "HEADER", requires = "chunk_size")]
+    trailer: Option<String>,
     /// What to print.
     #[arg(long, value_enum, default_value_t = Format::Request)]
     format: Format,
@@ -212,13 +224,49 @@ fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     }
     let signer = Signer::new(settings);
     let params = SigningParams::new(&credentials, &args.region, &args.service, time);
-    let payload = if args.unsigned_payload {
-        Payload::Unsigned
-    } else {
-        Payload::Bytes(request.body())
+    let signed = match args.chunk_size {
+        Some(chunk_size) => {
+            if args.presign.is_some() {
+                return Err(usage("--chunk-size and --presign do not go together"));
+            }
+            let trailer = match &args.trailer {
+                Some(name) => Some(ChecksumAlgorithm::from_header_name(name).ok_or_else(|| {
+                    usage(format!(
+                        "--trailer {name:?} is not one of x-amz-checksum-crc32, -crc32c, -sha1, -sha256"
+                    ))
+                })?),
+                None => None,
+            };
+            let kind = match (trailer.is_some(), args.unsigned_payload) {
+                (false, false) => StreamingPayload::Signed,
+                (true, false) => StreamingPayload::SignedWithTrailer,
+                (true, true) => StreamingPayload::UnsignedWithTrailer,
+                (false, true) => {
+                    return Err(usage(
+                        "unsigned aws-chunked bodies need a trailing checksum (--trailer)",
+                    ))
+                }
+            };
+            let mut body = ChunkedBody::new(kind, request.body().len() as u64)
+                .chunk_size(chunk_size)
+                .map_err(|e| usage(e.to_string()))?;
+            if let Some(trailer) = trailer {
+                body = body.trailer(trailer);
+            }
+            sign_cmd::sign_chunked(&signer, &params, &request, &body, true)
+                .map_err(|e| usage(e.to_string()))?
+                .0
+        }
+        None => {
+            let payload = if args.unsigned_payload {
+                Payload::Unsigned
+            } else {
+                Payload::Bytes(request.body())
+            };
+            sign_cmd::sign_raw(&signer, &params, &request, payload, args.presign)
+                .map_err(|e| usage(e.to_string()))?
+        }
     };
-    let signed = sign_cmd::sign_raw(&signer, &params, &request, payload, args.presign)
-        .map_err(|e| usage(e.to_string()))?;
 
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {

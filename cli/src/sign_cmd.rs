@@ -1,6 +1,6 @@
 //! `sigv4 sign`: signs a raw request read from a file or stdin.
 
-use sigv4::{Payload, Signer, SigningDetails, SigningError, SigningParams};
+use sigv4::{ChunkedBody, Payload, Signer, SigningDetails, SigningError, SigningParams};
 
 use crate::http_file::RawRequest;
 
@@ -87,4 +87,79 @@ pub fn curl(request: &RawRequest, signed: &Signed) -> String {
 
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The framing headers of an `aws-chunked` body, as this command writes them.
+const FRAMING: [(&str, &str); 4] = [
+    ("content-encoding", "Content-Encoding"),
+    ("content-length", "Content-Length"),
+    (
+        "x-amz-decoded-content-length",
+        "X-Amz-Decoded-Content-Length",
+    ),
+    ("x-amz-trailer", "X-Amz-Trailer"),
+];
+
+/// Signs a request whose body goes as `aws-chunked`: the framing headers replace any the
+/// file has (`Content-Length` is signed only when `sign_content_length`), the seed
+/// signature covers them, and the body is encoded chunk by chunk.
+pub fn sign_chunked(
+    signer: &Signer,
+    params: &SigningParams<'_>,
+    request: &RawRequest,
+    body: &ChunkedBody,
+    sign_content_length: bool,
+) -> Result<(Signed, Vec<u8>), SigningError> {
+    let framing = body.headers();
+    let skip: Vec<&str> = FRAMING.iter().map(|(name, _)| *name).collect();
+    let mut signable = request.signable_except(Payload::Streaming(body.kind()), &skip);
+    for (name, value) in &framing {
+        if *name != "content-length" || sign_content_length {
+            signable.push_header(name, value.as_bytes());
+        }
+    }
+    let (output, details) = signer.sign_explained(&signable, params)?;
+    let encoder = signer.chunked_encoder(params, &output, body.clone())?;
+    let wire = encoder.encode_all(request.body())?;
+    let mut added: Vec<(String, String)> = framing
+        .iter()
+        .map(|(name, value)| {
+            let shown = FRAMING
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(*name, |(_, shown)| *shown);
+            (shown.to_owned(), value.clone())
+        })
+        .collect();
+    added.extend(output.headers().map(|(n, v)| (n.to_owned(), v.to_owned())));
+    let borrowed: Vec<(&str, &str)> = added
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let signed_request = request.render_with_body(request.target(), &borrowed, &wire);
+    Ok((
+        Signed {
+            details,
+            authorization: Some(output.authorization().to_owned()),
+            added,
+            target: request.target().to_owned(),
+            signed_request,
+        },
+        wire,
+    ))
+}
+
+/// The signatures in an encoded body, in order: the chunks', then the trailer's.
+pub fn chain_signatures(wire: &[u8]) -> (Vec<String>, Option<String>) {
+    let text = String::from_utf8_lossy(wire);
+    let chunks = text
+        .match_indices(";chunk-signature=")
+        .filter_map(|(at, m)| text.get(at + m.len()..at + m.len() + 64))
+        .map(str::to_owned)
+        .collect();
+    let trailer = text
+        .match_indices("x-amz-trailer-signature:")
+        .find_map(|(at, m)| text.get(at + m.len()..at + m.len() + 64))
+        .map(str::to_owned);
+    (chunks, trailer)
 }

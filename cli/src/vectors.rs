@@ -3,11 +3,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sigv4::{Signer, SigningParams};
+use sigv4::{
+    Body, ChecksumAlgorithm, ChunkedBody, DecoderSettings, InMemoryStore, Payload, Signer,
+    SigningParams, StoredCredential, Verifier, VerifierSettings,
+};
 
-use crate::context::Context;
+use crate::context::{ChunkedContext, Context};
 use crate::http_file::RawRequest;
-use crate::sign_cmd::sign_raw;
+use crate::sign_cmd::{chain_signatures, sign_chunked, sign_raw};
 
 /// The two forms a case can be signed in, and the files that hold their expectations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,9 +126,22 @@ fn check(dir: &Path, form: Form, context: &Context, request: &RawRequest) -> Res
         context.time()?,
     );
     let payload = context.payload(request.body())?;
-    let presign = (form == Form::Query).then_some(context.expiration_in_seconds);
-    let produced =
-        sign_raw(&signer, &params, request, payload, presign).map_err(|e| e.to_string())?;
+    let (produced, wire) = match (&context.chunked, form) {
+        (Some(_), Form::Query) => return Err("aws-chunked cases have only a header form".into()),
+        (Some(chunked), Form::Header) => {
+            let body = chunked_body(chunked, payload, request.body().len())?;
+            let (signed, wire) =
+                sign_chunked(&signer, &params, request, &body, chunked.content_length)
+                    .map_err(|e| e.to_string())?;
+            (signed, Some(wire))
+        }
+        (None, _) => {
+            let presign = (form == Form::Query).then_some(context.expiration_in_seconds);
+            let signed =
+                sign_raw(&signer, &params, request, payload, presign).map_err(|e| e.to_string())?;
+            (signed, None)
+        }
+    };
     let got: [&[u8]; 4] = [
         produced.details.canonical_request.as_bytes(),
         produced.details.string_to_sign.as_bytes(),
@@ -147,6 +163,90 @@ fn check(dir: &Path, form: Form, context: &Context, request: &RawRequest) -> Res
     }
     if compared == 0 {
         return Err("nothing to compare".into());
+    }
+    if let Some(wire) = wire {
+        check_chain(dir, &wire)?;
+        round_trip(context, &produced.signed_request, &wire, request.body())?;
+    }
+    Ok(())
+}
+
+fn chunked_body(
+    chunked: &ChunkedContext,
+    payload: Payload<'_>,
+    length: usize,
+) -> Result<ChunkedBody, String> {
+    let Payload::Streaming(kind) = payload else {
+        return Err("a chunked case needs a STREAMING-* signed_body_value".into());
+    };
+    let mut body = ChunkedBody::new(kind, length as u64)
+        .chunk_size(chunked.chunk_size)
+        .map_err(|e| e.to_string())?;
+    if let Some(name) = &chunked.trailer {
+        let algorithm = ChecksumAlgorithm::from_header_name(name)
+            .ok_or_else(|| format!("unknown trailer {name:?}"))?;
+        body = body.trailer(algorithm);
+    }
+    Ok(body)
+}
+
+/// The chunk and trailer signatures against `chunk-signatures.txt` and
+/// `trailer-signature.txt`, when present.
+fn check_chain(dir: &Path, wire: &[u8]) -> Result<(), String> {
+    let (chunks, trailer) = chain_signatures(wire);
+    if let Ok(want) = fs::read_to_string(dir.join("chunk-signatures.txt")) {
+        let want: Vec<&str> = want.lines().collect();
+        if want != chunks {
+            return Err(format!(
+                "chunk signatures differ: expected {want:?}, got {chunks:?}"
+            ));
+        }
+    }
+    if let Ok(want) = fs::read_to_string(dir.join("trailer-signature.txt")) {
+        if Some(want.trim()) != trailer.as_deref() {
+            return Err(format!(
+                "trailer signature differs: expected {want:?}, got {trailer:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The signed request verifies, and its encoded body decodes back to the original.
+fn round_trip(
+    context: &Context,
+    signed: &[u8],
+    wire: &[u8],
+    original: &[u8],
+) -> Result<(), String> {
+    let parsed = RawRequest::parse(signed).map_err(|e| format!("signed request: {e}"))?;
+    let request = parsed.signable(Payload::Unsigned);
+    let mut store = InMemoryStore::new();
+    let mut stored = StoredCredential::new(
+        context.credentials.access_key_id.clone(),
+        context.credentials.secret_access_key.clone(),
+    );
+    if let Some(token) = &context.credentials.token {
+        stored = stored.session_token(token.clone());
+    }
+    store.insert(stored);
+    let mut settings = VerifierSettings::default();
+    settings.service_rules = vec![(context.service.clone(), context.settings())];
+    let verifier = Verifier::new(settings);
+    let verified = verifier
+        .verify(&request, Body::Deferred, &store, context.time()?)
+        .map_err(|e| format!("the signed request does not verify: {e}"))?;
+    let mut decoder = verified
+        .chunked_decoder(&request, DecoderSettings::default())
+        .map_err(|e| e.to_string())?
+        .ok_or("the verifier did not see an aws-chunked body")?;
+    let mut decoded = Vec::with_capacity(original.len());
+    decoder
+        .feed(wire, |data| decoded.extend_from_slice(data))
+        .map_err(|e| format!("the encoded body does not verify: {e}"))?;
+    decoder.finish().map_err(|e| e.to_string())?;
+    if decoded != original {
+        return Err("the encoded body does not decode to the original".into());
     }
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! `sigv4 verify`: checks a signed raw request against a configuration.
 
 use serde_json::{json, Value};
-use sigv4::{AuthLocation, Body, BodyRequirement, Payload, Verified, Verifier, VerifyError};
+use sha2::{Digest, Sha256};
+use sigv4::{
+    AuthLocation, Body, BodyRequirement, DecodedBody, DecoderSettings, Payload, Verified, Verifier,
+    VerifyError,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -18,14 +22,33 @@ pub fn verify(
     let verifier = Verifier::new(config.settings.clone());
     let signable = request.signable(Payload::Unsigned);
     let dialect = verifier.dialect_of(&signable);
-    let result = verifier.verify(&signable, Body::Bytes(body), &config.store, now);
-    match result {
-        Ok(verified) => Ok(identity(&verified, body)),
-        Err(error) => Err(error_json(&error, dialect)),
-    }
+    let verified = verifier
+        .verify(&signable, Body::Bytes(body), &config.store, now)
+        .map_err(|e| error_json(&e, dialect))?;
+    let decoder = verified
+        .chunked_decoder(&signable, DecoderSettings::default())
+        .map_err(|e| error_json(&e, dialect))?;
+    let Some(mut decoder) = decoder else {
+        return Ok(identity(&verified, body, None));
+    };
+    // The whole body is at hand here; a gateway would feed it as it arrives.
+    let mut hasher = Sha256::new();
+    decoder
+        .feed(body, |data| hasher.update(data))
+        .map_err(|e| error_json(&e, dialect))?;
+    let decoded = decoder.finish().map_err(|e| error_json(&e, dialect))?;
+    Ok(identity(
+        &verified,
+        body,
+        Some((decoded, hasher.finalize().into())),
+    ))
 }
 
-fn identity(verified: &Verified<'_>, body: &[u8]) -> Value {
+fn identity(
+    verified: &Verified<'_>,
+    body: &[u8],
+    chunked: Option<(DecodedBody, [u8; 32])>,
+) -> Value {
     let c = &verified.credential;
     let scope = verified.scope();
     let body_state = match &verified.body {
@@ -53,10 +76,24 @@ fn identity(verified: &Verified<'_>, body: &[u8]) -> Value {
         "signed_headers": verified.signed_headers().collect::<Vec<_>>(),
         "request_time": verified.request_time.format(&Rfc3339).unwrap_or_default(),
         "temporary": c.session_token.is_some(),
-        "body": {
-            "state": body_state,
-            "length": body.len(),
-            "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body)),
+        "body": match chunked {
+            None => json!({
+                "state": body_state,
+                "length": body.len(),
+                "sha256": hex::encode(Sha256::digest(body)),
+            }),
+            Some((decoded, sha256)) => json!({
+                "state": "verified",
+                "encoding": "aws-chunked",
+                "encoded_length": body.len(),
+                "length": decoded.length,
+                "sha256": hex::encode(sha256),
+                "chunks": decoded.chunks,
+                "checksum": decoded.checksum.map(|(algorithm, value)| json!({
+                    "header": algorithm.header_name(),
+                    "value": value,
+                })),
+            }),
         },
     })
 }

@@ -171,6 +171,60 @@ pub enum VerifyError {
     /// The caller did not give the body (or its hash), which this service's signature
     /// covers: a bug in the caller, not in the request.
     BodyRequired,
+    /// An `aws-chunked` request without `x-amz-decoded-content-length`.
+    MissingDecodedContentLength,
+    /// `aws-chunked` framing that is not well-formed.
+    MalformedChunk {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A chunk whose signature is not the one the chain gives.
+    ChunkSignatureDoesNotMatch {
+        /// The chunk's index, from 0.
+        chunk: u64,
+    },
+    /// A trailer whose signature is not the one the chain gives.
+    TrailerSignatureDoesNotMatch,
+    /// A chunk larger than the decoder accepts.
+    ChunkTooLarge {
+        /// The chunk's size.
+        size: u64,
+        /// The largest accepted.
+        limit: usize,
+    },
+    /// A data chunk under the minimum that is not the last one.
+    ChunkTooSmall {
+        /// The chunk's size.
+        size: u64,
+        /// The minimum.
+        minimum: usize,
+    },
+    /// The body ended before its end, or its data is not `x-amz-decoded-content-length`.
+    IncompleteBody {
+        /// The declared length.
+        expected: u64,
+        /// What arrived.
+        received: u64,
+    },
+    /// Trailing headers that are not well-formed.
+    MalformedTrailer {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A trailing header that `x-amz-trailer` did not announce.
+    TrailerNotAnnounced {
+        /// The header's name.
+        name: String,
+    },
+    /// The trailing checksum is not the data's.
+    ChecksumMismatch {
+        /// The checksum header.
+        algorithm: &'static str,
+        /// The value sent.
+        declared: String,
+        /// The value computed.
+        computed: String,
+    },
 }
 
 /// An error as AWS writes it: a code, an HTTP status and a message.
@@ -352,6 +406,56 @@ impl VerifyError {
                 "InternalFailure",
                 500,
                 "The server did not supply the request body to the signature check".into(),
+            ),
+            Self::MissingDecodedContentLength => (
+                "MissingContentLength",
+                411,
+                "An aws-chunked request must carry x-amz-decoded-content-length".into(),
+            ),
+            Self::MalformedChunk { reason } => (
+                "IncompleteBody",
+                400,
+                format!("The aws-chunked body is not well-formed: {reason}"),
+            ),
+            Self::ChunkSignatureDoesNotMatch { chunk } => (
+                "SignatureDoesNotMatch",
+                403,
+                format!("The signature of chunk {chunk} does not match the one calculated"),
+            ),
+            Self::TrailerSignatureDoesNotMatch => (
+                "SignatureDoesNotMatch",
+                403,
+                "The trailer signature does not match the one calculated".into(),
+            ),
+            Self::ChunkTooLarge { size, limit } => (
+                "InvalidChunkSizeError",
+                400,
+                format!("A chunk of {size} bytes exceeds the limit of {limit}"),
+            ),
+            Self::ChunkTooSmall { size, minimum } => (
+                "InvalidChunkSizeError",
+                400,
+                format!("Only the last chunk is allowed to have a size less than {minimum} bytes; a chunk had {size}"),
+            ),
+            Self::IncompleteBody { expected, received } => (
+                "IncompleteBody",
+                400,
+                format!("You did not provide the number of bytes specified by x-amz-decoded-content-length ({expected}); received {received}"),
+            ),
+            Self::MalformedTrailer { reason } => (
+                "MalformedTrailerError",
+                400,
+                format!("The request contained trailing data that was not well-formed: {reason}"),
+            ),
+            Self::TrailerNotAnnounced { name } => (
+                "MalformedTrailerError",
+                400,
+                format!("The trailing header {name:?} was not announced in x-amz-trailer"),
+            ),
+            Self::ChecksumMismatch { algorithm, .. } => (
+                "BadDigest",
+                400,
+                format!("The {algorithm} you specified did not match the calculated checksum."),
             ),
         };
         AwsError {

@@ -22,9 +22,11 @@ use time::{Duration, OffsetDateTime};
 
 pub use body::{BodyChecker, BodyRequirement};
 pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
+pub(crate) use parse::decode_lower_hex32;
 pub use store::{CredentialStore, InMemoryStore, Principal, StoredCredential};
 
 use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedNames};
+use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
 use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope};
 use crate::settings::{SessionTokenMode, SigningSettings};
@@ -184,6 +186,51 @@ pub struct Verified<'r, D = ()> {
 }
 
 impl<'r, D> Verified<'r, D> {
+    /// The decoder for an `aws-chunked` body, seeded with this request's signature, when
+    /// the body is one (`None` otherwise). It reads `x-amz-decoded-content-length` and
+    /// `x-amz-trailer` from `request`.
+    pub fn chunked_decoder(
+        &self,
+        request: &SignableRequest<'_>,
+        settings: DecoderSettings,
+    ) -> Result<Option<ChunkedDecoder>, VerifyError> {
+        let BodyRequirement::Streaming {
+            kind,
+            seed_signature,
+            key,
+            date,
+        } = &self.body
+        else {
+            return Ok(None);
+        };
+        let length = find_header(request, "x-amz-decoded-content-length")
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or(VerifyError::MissingDecodedContentLength)?;
+        let announced = match find_header(request, "x-amz-trailer") {
+            None => None,
+            Some(value) => {
+                let name = std::str::from_utf8(value).unwrap_or("").trim();
+                Some(ChecksumAlgorithm::from_header_name(name).ok_or_else(|| {
+                    VerifyError::MalformedTrailer {
+                        reason: format!("x-amz-trailer names no supported checksum: {name:?}"),
+                    }
+                })?)
+            }
+        };
+        if (*kind == StreamingPayload::Signed) != announced.is_none() {
+            return Err(VerifyError::MalformedTrailer {
+                reason: "x-amz-trailer must name a checksum exactly when the payload has a trailer"
+                    .into(),
+            });
+        }
+        let chain = (*kind != StreamingPayload::UnsignedWithTrailer)
+            .then(|| ChainSigner::new(key.clone(), date, &self.scope, *seed_signature));
+        Ok(Some(ChunkedDecoder::new(
+            *kind, chain, length, announced, settings,
+        )))
+    }
+
     /// The credential scope.
     pub fn scope(&self) -> CredentialScope<'r> {
         self.scope

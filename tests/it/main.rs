@@ -1,5 +1,6 @@
 //! Integration tests of the library, one binary with a module per concern.
 
+mod chunked;
 mod official;
 mod props;
 mod sign;
