@@ -437,3 +437,78 @@ fn verify_refuses_a_bad_config_with_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn chunked_uploads_sign_and_verify_end_to_end() {
+    let dir = scratch("chunked");
+    let request = dir.join("put.txt");
+    let mut text = b"PUT /bucket/key HTTP/1.1\nHost:bucket.s3.amazonaws.com\n\n".to_vec();
+    text.extend(std::iter::repeat_n(b'z', 20_000));
+    std::fs::write(&request, &text).expect("written");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, CONFIG).expect("written");
+    for extra in [
+        vec![],
+        vec!["--trailer", "x-amz-checksum-crc32c"],
+        vec!["--trailer", "x-amz-checksum-sha256", "--unsigned-payload"],
+    ] {
+        let mut args = vec![
+            "sign",
+            "--request",
+            request.to_str().expect("UTF-8"),
+            "--region",
+            "us-east-1",
+            "--service",
+            "s3",
+            "--s3",
+            "--time",
+            "2026-11-28T12:00:00Z",
+            "--chunk-size",
+            "8192",
+        ];
+        args.extend(extra.iter().copied());
+        let signed = sigv4(&args, CREDS, None);
+        assert!(signed.status.success(), "{}", text_of(&signed.stderr));
+        let verify = |body: &[u8]| {
+            sigv4(
+                &[
+                    "verify",
+                    "--request",
+                    "-",
+                    "--config",
+                    config.to_str().expect("UTF-8"),
+                    "--time",
+                    "2026-11-28T12:01:00Z",
+                ],
+                &[],
+                Some(body),
+            )
+        };
+        let out = verify(&signed.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            text_of(&out.stdout)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(json["body"]["encoding"], "aws-chunked");
+        assert_eq!(json["body"]["length"], 20_000);
+        assert_eq!(json["body"]["sha256"], sha256_hex(&[b'z'; 20_000]));
+        // One byte of data changed.
+        let mut forged = signed.stdout.clone();
+        let at = forged.len() - 3000;
+        forged[at] ^= 0x01;
+        let out = verify(&forged);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+    }
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}

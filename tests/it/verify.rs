@@ -820,6 +820,56 @@ fn the_readme_error_table_is_true() {
             },
         ),
         ("BodyRequired", VerifyError::BodyRequired),
+        (
+            "MissingDecodedContentLength",
+            VerifyError::MissingDecodedContentLength,
+        ),
+        (
+            "MalformedChunk",
+            VerifyError::MalformedChunk { reason: "x".into() },
+        ),
+        (
+            "ChunkSignatureDoesNotMatch",
+            VerifyError::ChunkSignatureDoesNotMatch { chunk: 0 },
+        ),
+        (
+            "TrailerSignatureDoesNotMatch",
+            VerifyError::TrailerSignatureDoesNotMatch,
+        ),
+        (
+            "ChunkTooLarge",
+            VerifyError::ChunkTooLarge { size: 2, limit: 1 },
+        ),
+        (
+            "ChunkTooSmall",
+            VerifyError::ChunkTooSmall {
+                size: 1,
+                minimum: 2,
+            },
+        ),
+        (
+            "IncompleteBody",
+            VerifyError::IncompleteBody {
+                expected: 2,
+                received: 1,
+            },
+        ),
+        (
+            "MalformedTrailer",
+            VerifyError::MalformedTrailer { reason: "x".into() },
+        ),
+        (
+            "TrailerNotAnnounced",
+            VerifyError::TrailerNotAnnounced { name: "x".into() },
+        ),
+        (
+            "ChecksumMismatch",
+            VerifyError::ChecksumMismatch {
+                algorithm: "x-amz-checksum-crc32",
+                declared: String::new(),
+                computed: String::new(),
+            },
+        ),
     ];
     for (name, error) in examples {
         let row = readme
