@@ -360,7 +360,8 @@ impl Signer {
         let mut has_host = false;
         let mut lowercase = true;
         for &(name, value) in &request.headers {
-            if !canonical::headers::is_token(name) {
+            let (token, upper) = canonical::headers::scan_name(name);
+            if !token {
                 return Err(SigningError::InvalidHeaderName {
                     name: name.to_owned(),
                 });
@@ -376,7 +377,7 @@ impl Signer {
                 });
             }
             has_host |= name.eq_ignore_ascii_case("host");
-            lowercase &= !name.bytes().any(|b| b.is_ascii_uppercase());
+            lowercase &= !upper;
             headers.push((name, value));
         }
         if !has_host {

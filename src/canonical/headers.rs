@@ -45,12 +45,9 @@ const TCHAR: [bool; 256] = {
 /// Whether a value can be hashed as a header value: no control characters but tab, and
 /// line breaks only as obsolete line folding (followed by a space or tab).
 pub(crate) fn is_valid_value(value: &[u8]) -> bool {
-    // Nearly every value is plain visible text: one branch-free (vectorizable) pass settles
-    // it.
-    if value
-        .iter()
-        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != 0x7f))
-    {
+    // Nearly every value is plain visible text: one branch-free pass settles it.
+    let (controls, _) = scan_value(value);
+    if controls == 0 {
         return true;
     }
     let mut i = 0;
@@ -75,6 +72,47 @@ pub(crate) fn is_valid_value(value: &[u8]) -> bool {
     }
     true
 }
+
+/// Counts, in one branch-free pass that the compiler turns into vector code, the control
+/// bytes (below space, and DEL) and the spaces of a header value.
+fn scan_value(value: &[u8]) -> (u32, u32) {
+    let mut controls = 0u32;
+    let mut spaces = 0u32;
+    for &b in value {
+        controls += u32::from((b < b' ') | (b == 0x7f));
+        spaces += u32::from(b == b' ');
+    }
+    (controls, spaces)
+}
+
+/// Checks a header name in one pass: whether it is a token, and whether it has upper-case
+/// letters.
+pub(crate) fn scan_name(name: &str) -> (bool, bool) {
+    let mut bad = 0u8;
+    let mut upper = 0u8;
+    for &b in name.as_bytes() {
+        let class = NAME_CLASS[usize::from(b)];
+        bad |= class & NOT_TCHAR;
+        upper |= class & UPPER;
+    }
+    (!name.is_empty() && bad == 0, upper != 0)
+}
+
+const NOT_TCHAR: u8 = 1;
+const UPPER: u8 = 2;
+
+/// For each byte: whether it is outside `tchar`, and whether it is an upper-case letter.
+const NAME_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] =
+            if TCHAR[b] { 0 } else { NOT_TCHAR } | if c.is_ascii_uppercase() { UPPER } else { 0 };
+        b += 1;
+    }
+    table
+};
 
 pub(crate) fn cmp_names(a: &str, b: &str) -> Ordering {
     let a = a.bytes().map(|b| b.to_ascii_lowercase());
@@ -160,9 +198,8 @@ fn is_space(b: &u8) -> bool {
 fn write_value<S: Sink>(sink: &mut S, value: &[u8]) {
     // Most values need no trimming or folding: no tab or line break, no space at either end,
     // no two spaces in a row. Branch-free passes, so they vectorize.
-    let controls = value.iter().fold(false, |seen, &b| seen | (b < b' '));
-    let spaces = value.iter().fold(0u32, |n, &b| n + u32::from(b == b' '));
-    let plain = !controls
+    let (controls, spaces) = scan_value(value);
+    let plain = controls == 0
         && (spaces == 0
             || (value.first() != Some(&b' ')
                 && value.last() != Some(&b' ')
