@@ -22,6 +22,14 @@ our rules agree on it, and the inputs on disk are exactly what was signed.
 The signed-request files are composed by the model in our signer's output
 format, and checked against the headers / URL botocore produced.
 
+The `chunked-unsigned-trailer-*` cases go through a botocore S3 client
+instead (`put_object` / `upload_part` with the HTTP send stubbed out), so the
+request is the one botocore builds for a trailing checksum: its headers, its
+STREAMING-UNSIGNED-PAYLOAD-TRAILER seed signature and its AwsChunkedWrapper
+body. request.txt is that request minus what our runner adds itself; the
+model must then reproduce botocore's canonical request, signature, framing
+headers and encoded body byte for byte.
+
 The hand-made `aws-docs-*` folders are never written here. They are verified:
 botocore and the model must both reproduce the values AWS published.
 
@@ -29,22 +37,28 @@ Output is deterministic: no wall clock, no randomness, sorted JSON keys.
 """
 
 import argparse
+import base64
+import contextlib
 import datetime
 import hashlib
 import hmac
 import json
+import os
 import re
 import shutil
 import sys
 import tempfile
 import types
 import urllib.parse
+import zlib
 from pathlib import Path
 from unittest import mock
 
 import botocore
+import botocore.session
 from botocore import auth as botocore_auth
-from botocore.awsrequest import AWSRequest
+from botocore import httpchecksum
+from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
@@ -105,6 +119,42 @@ def host(value=S3_HOST):
     return ("Host", value)
 
 
+def chunked_case(name, operation, params, body=None, **kw):
+    """Describe one aws-chunked case: an S3 `operation` called on a botocore
+    client with `params` (Bucket, Key, ...) and `body` (None: no Body
+    parameter). botocore chooses the headers, the checksum trailer and the
+    framing; request.txt is derived from the request it builds.
+
+    chunk_size: None keeps botocore's AwsChunkedWrapper default (1 MiB);
+    a number patches that default (botocore's client has no setting for it,
+    the wrapper takes it as an argument), to have several chunks without
+    megabytes of vectors.
+    """
+    spec = {
+        "name": name,
+        "family": "s3-chunked",
+        "forms": ("header",),
+        "operation": operation,
+        "params": dict(params),
+        "body": body,
+        "key": kw.pop("key", S3_KEY),
+        "token": kw.pop("token", None),
+        "region": kw.pop("region", "us-east-1"),
+        "service": "s3",
+        "timestamp": kw.pop("timestamp", "2024-05-06T07:08:09Z"),
+        "expires": 3600,
+        "chunk_size": kw.pop("chunk_size", None),
+    }
+    if kw:
+        raise TypeError(f"{name}: unknown options {sorted(kw)}")
+    return spec
+
+
+def pattern(length):
+    """`length` bytes that run through all 256 values, CR and LF included."""
+    return bytes((i * 31 + (i >> 8) + 7) & 0xFF for i in range(length))
+
+
 XML_COMPLETE = (
     b'<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
     b'<ETag>"a54357aff0632cce46d942af68356b38"</ETag></Part>'
@@ -134,6 +184,13 @@ UPLOAD_ID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA--"
 #   timestamp ("... -0000") and adds no X-Amz-Date; we sign it verbatim and
 #   add X-Amz-Date (see the aws-docs-s3-put-object check below).
 # * A body in the query form: botocore's query signers move it into the URL.
+# * aws-chunked with a Content-Encoding of the caller's (put_object
+#   ContentEncoding="gzip"): botocore sends and signs
+#   "content-encoding:gzip,aws-chunked"; our runner replaces the header with
+#   its own "aws-chunked".
+# * A CRC32C (or CRC64NVME) trailer: botocore computes it only with awscrt
+#   installed (botocore[crt]), which scripts/requirements.txt does not pin;
+#   without it botocore raises MissingDependencyException.
 CASES = [
     # --- S3, header form, signed payload ----------------------------------
     case("s3-get-object", "s3", ["header"], "GET", "/photos/2024/cat.jpg",
@@ -313,6 +370,27 @@ CASES = [
          "/prod//v1/./items/../orders/",
          [host("abc123defg.execute-api.us-east-1.amazonaws.com")],
          service="execute-api"),
+    # --- S3 aws-chunked, STREAMING-UNSIGNED-PAYLOAD-TRAILER, from botocore's
+    # client (no ChecksumAlgorithm: botocore's default CRC32) ----------------
+    chunked_case("chunked-unsigned-trailer-crc32-empty", "put_object",
+                 {"Bucket": "examplebucket", "Key": "folder/empty.txt"}),
+    chunked_case("chunked-unsigned-trailer-sha256-1-byte", "put_object",
+                 {"Bucket": "examplebucket", "Key": "notes/one byte.txt",
+                  "ContentType": "text/plain",
+                  "Metadata": {"note": "single  byte"},
+                  "ChecksumAlgorithm": "SHA256"},
+                 body=b"A"),
+    chunked_case("chunked-unsigned-trailer-crc32-100000-chunk-65536",
+                 "put_object",
+                 {"Bucket": "examplebucket", "Key": "uploads/big file.bin",
+                  "ContentType": "application/octet-stream"},
+                 body=pattern(100000), chunk_size=65536, region="us-west-2"),
+    chunked_case("chunked-unsigned-trailer-sha1-upload-part-16384-chunk-8192",
+                 "upload_part",
+                 {"Bucket": "examplebucket", "Key": "videos/movie.m2ts",
+                  "UploadId": UPLOAD_ID, "PartNumber": 2,
+                  "ChecksumAlgorithm": "SHA1"},
+                 body=pattern(16384), chunk_size=8192, token=TOKEN_A),
 ]
 
 # ---------------------------------------------------------------------------
@@ -378,6 +456,18 @@ NEVER_SIGNED = frozenset({
     "proxy-authorization",
 })
 ALGORITHM = "AWS4-HMAC-SHA256"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+# The headers of an aws-chunked body. Our runner drops any request.txt has and
+# writes its own (content-length is signed only with "content_length": true).
+CHUNKED_FRAMING = frozenset({
+    "content-encoding", "content-length", "x-amz-decoded-content-length",
+    "x-amz-trailer",
+})
+CHECKSUMS = {
+    "x-amz-checksum-crc32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
+    "x-amz-checksum-sha1": lambda data: hashlib.sha1(data).digest(),
+    "x-amz-checksum-sha256": lambda data: hashlib.sha256(data).digest(),
+}
 
 
 def uri_encode(data, keep=b""):
@@ -480,6 +570,49 @@ class Rules:
             return self.ctx["signed_body_value"]
         return hashlib.sha256(self.req.body).hexdigest()
 
+    def own_headers(self):
+        """The request's (name, value) pairs and header lines; in an
+        aws-chunked case without the framing headers, which the signer writes
+        itself."""
+        if "chunked" not in self.ctx:
+            return self.req.headers, self.req.header_lines
+
+        def keep(name):
+            return name.strip().lower() not in CHUNKED_FRAMING
+        return ([(n, v) for n, v in self.req.headers if keep(n)],
+                [line for line in self.req.header_lines
+                 if keep(line.partition(":")[0])])
+
+    def encode_chunked(self):
+        """The body as our runner encodes it (unsigned trailer mode only: the
+        signed modes' chunk signatures are not modelled here)."""
+        chunked = self.ctx["chunked"]
+        if self.payload_hash() != STREAMING_UNSIGNED_TRAILER:
+            raise NotImplementedError("only STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        size, body = chunked["chunk_size"], self.req.body
+        out = b"".join(b"%x\r\n%s\r\n" % (len(part), part)
+                       for part in (body[i:i + size]
+                                    for i in range(0, len(body), size)))
+        out += b"0\r\n"
+        trailer = chunked.get("trailer")
+        if trailer:
+            digest = CHECKSUMS[trailer.lower()](body)
+            out += f"{trailer}:{base64.b64encode(digest).decode()}\r\n".encode()
+        return out + b"\r\n"
+
+    def framing(self):
+        """aws-chunked: (header lines written, headers signed, encoded body)."""
+        chunked = self.ctx["chunked"]
+        encoded = self.encode_chunked()
+        written = [("Content-Encoding", "aws-chunked"),
+                   ("Content-Length", str(len(encoded))),
+                   ("X-Amz-Decoded-Content-Length", str(len(self.req.body)))]
+        if chunked.get("trailer"):
+            written.append(("X-Amz-Trailer", chunked["trailer"]))
+        signed = [(n.lower(), v) for n, v in written
+                  if n != "Content-Length" or chunked.get("content_length")]
+        return written, signed, encoded
+
     def canonical_path(self):
         path = self.req.path or "/"
         if self.ctx["normalize"]:
@@ -491,7 +624,7 @@ class Rules:
 
     def signed_headers(self, extra):
         values = {}
-        for name, value in self.req.headers + extra:
+        for name, value in self.own_headers()[0] + extra:
             lname = name.lower()
             if lname in NEVER_SIGNED:
                 continue
@@ -512,12 +645,17 @@ class Rules:
                              hashlib.sha256).hexdigest()
         return sts, signature
 
-    def signed_request(self, request_line, added_lines):
-        lines = [request_line] + self.req.header_lines + added_lines
-        return "\n".join(lines).encode("utf-8") + b"\n\n" + self.req.body
+    def signed_request(self, request_line, added_lines, body=None):
+        lines = [request_line] + self.own_headers()[1] + added_lines
+        body = self.req.body if body is None else body
+        return "\n".join(lines).encode("utf-8") + b"\n\n" + body
 
     def header_form(self):
-        extra = []
+        extra, added, body = [], [], None
+        if "chunked" in self.ctx:
+            written, signed, body = self.framing()
+            extra += signed
+            added += [f"{n}:{v}" for n, v in written]
         if self.token and not self.omit_token:
             extra.append(("x-amz-security-token", self.token))
         extra.append(("x-amz-date", self.amz_date))
@@ -529,7 +667,6 @@ class Rules:
                         canonical_query(query_pairs(self.req.query)),
                         canon_headers, signed, payload])
         sts, sig = self.sign(cr)
-        added = []
         if self.token:
             added.append(f"X-Amz-Security-Token:{self.token}")
         added.append(f"X-Amz-Date:{self.amz_date}")
@@ -540,8 +677,11 @@ class Rules:
         added.append(f"Authorization:{authorization}")
         return {
             "canonical-request": cr, "string-to-sign": sts, "signature": sig,
-            "signed-request": self.signed_request(self.req.request_line, added),
+            "signed-request": self.signed_request(self.req.request_line, added,
+                                                  body),
             "authorization": authorization,
+            "added": added,
+            "encoded-body": body,
         }
 
     def query_form(self):
@@ -687,6 +827,180 @@ def check_against_botocore(name, rules, form, signer, request):
 
 
 # ---------------------------------------------------------------------------
+# botocore side, aws-chunked: a real S3 client, the HTTP send stubbed out
+# ---------------------------------------------------------------------------
+# Headers of botocore's request that request.txt leaves out: the framing ones
+# and the ones the signer adds (our runner writes both itself), and transport
+# ones our signer never sees: Transfer-Encoding (botocore sends the aws-chunked
+# bytes in HTTP chunked transfer coding, with no Content-Length; our format
+# writes Content-Length instead), User-Agent (names this machine's OS) and the
+# per-attempt amz-sdk-invocation-id (random) / amz-sdk-request. None of the
+# transport ones is signed by botocore or by us.
+CHUNKED_SIGNER_ADDED = frozenset({
+    "authorization", "x-amz-date", "x-amz-content-sha256",
+    "x-amz-security-token",
+})
+CHUNKED_TRANSPORT = frozenset({
+    "transfer-encoding", "user-agent", "amz-sdk-invocation-id",
+    "amz-sdk-request",
+})
+
+
+class _EmptyRaw:
+    """The body of the stubbed response."""
+
+    def stream(self, *args, **kwargs):
+        return iter([b""])
+
+
+def botocore_chunked_upload(spec):
+    """Call spec's operation on a botocore S3 client, clock frozen, and
+    return what it built: the prepared request (headers as str), the bytes of
+    its AwsChunkedWrapper body, the wrapper's chunk size, and the canonical
+    request, string to sign and signature S3SigV4Auth computed."""
+    captured = {"signed": []}
+    base_sts = botocore_auth.SigV4Auth.string_to_sign
+    base_sig = botocore_auth.SigV4Auth.signature
+
+    def string_to_sign(self, request, canonical_request):
+        sts = base_sts(self, request, canonical_request)
+        captured["signed"].append([canonical_request, sts])
+        return sts
+
+    def signature(self, string_to_sign, request):
+        sig = base_sig(self, string_to_sign, request)
+        captured["signed"][-1].append(sig)
+        return sig
+
+    def before_send(request, **kwargs):
+        wrapper = request.body
+        assert isinstance(wrapper, httpchecksum.AwsChunkedWrapper), \
+            f"{spec['name']}: botocore's body is {type(wrapper).__name__}"
+        captured["request"] = request
+        captured["chunk_size"] = wrapper._chunk_size
+        captured["encoded"] = wrapper.read()
+        return AWSResponse(request.url, 200, {}, _EmptyRaw())
+
+    akid, secret = spec["key"]
+    # No config file, credentials file or AWS_* variable of this machine.
+    env = {"AWS_CONFIG_FILE": os.devnull,
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    now = datetime.datetime.strptime(spec["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    params = dict(spec["params"])
+    if spec["body"] is not None:
+        params["Body"] = spec["body"]
+    patches = [
+        mock.patch.dict(os.environ, env, clear=True),
+        mock.patch.object(botocore_auth, "get_current_datetime",
+                          return_value=now),
+        mock.patch.object(botocore_auth.S3SigV4Auth, "string_to_sign",
+                          string_to_sign),
+        mock.patch.object(botocore_auth.S3SigV4Auth, "signature", signature),
+    ]
+    if spec["chunk_size"] is not None:
+        patches.append(mock.patch.object(httpchecksum.AwsChunkedWrapper,
+                                         "_DEFAULT_CHUNK_SIZE",
+                                         spec["chunk_size"]))
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        client = botocore.session.Session().create_client(
+            "s3", region_name=spec["region"], aws_access_key_id=akid,
+            aws_secret_access_key=secret, aws_session_token=spec["token"])
+        client.meta.events.register("before-send", before_send)
+        getattr(client, spec["operation"])(**params)
+    assert len(captured["signed"]) == 1, \
+        f"{spec['name']}: signed {len(captured['signed'])} times"
+    request = captured["request"]
+    headers = HTTPHeaders()
+    for name, value in request.headers.items():
+        headers[name] = value.decode("ascii") if isinstance(value, bytes) \
+            else value
+    cr, sts, sig = captured["signed"][0]
+    return {"url": request.url, "method": request.method, "headers": headers,
+            "encoded": captured["encoded"], "chunk_size": captured["chunk_size"],
+            "signer": types.SimpleNamespace(captured_cr=cr, captured_sts=sts,
+                                            captured_sig=sig)}
+
+
+def chunked_inputs(spec, sent):
+    """context.json and request.txt for the request botocore built: its
+    headers minus the framing, signer-added and transport ones."""
+    url = urllib.parse.urlsplit(sent["url"])
+    target = url.path + (f"?{url.query}" if url.query else "")
+    lines = [f"{sent['method']} {target} HTTP/1.1", f"Host:{url.netloc}"]
+    for name, value in sent["headers"].items():
+        lname = name.lower()
+        if lname in CHUNKED_FRAMING | CHUNKED_SIGNER_ADDED | CHUNKED_TRANSPORT:
+            continue
+        assert lname != "host", f"{spec['name']}: botocore set Host"
+        lines.append(f"{name}:{value}")
+    body = spec["body"] or b""
+    request = "\n".join(lines).encode("utf-8") + b"\n" + \
+        (b"\n" + body if body else b"")
+    akid, secret = spec["key"]
+    credentials = {"access_key_id": akid, "secret_access_key": secret}
+    if spec["token"]:
+        credentials["token"] = spec["token"]
+    context = {
+        "chunked": {"chunk_size": sent["chunk_size"], "content_length": False,
+                    "trailer": sent["headers"]["X-Amz-Trailer"]},
+        "credentials": credentials,
+        "double_uri_encode": False,
+        "expiration_in_seconds": spec["expires"],
+        "normalize": False,
+        "region": spec["region"],
+        "service": spec["service"],
+        "sign_body": True,
+        "signed_body_value": sent["headers"]["X-Amz-Content-SHA256"],
+        "timestamp": spec["timestamp"],
+    }
+    return dump_json(context), request
+
+
+def build_chunked_case(spec):
+    """Return {filename: bytes} for one aws-chunked case."""
+    name = spec["name"]
+    sent = botocore_chunked_upload(spec)
+    headers = sent["headers"]
+    # What the runner assumes of a STREAMING-UNSIGNED-PAYLOAD-TRAILER request.
+    assert headers["X-Amz-Content-SHA256"] == STREAMING_UNSIGNED_TRAILER, name
+    assert headers["Content-Encoding"] == "aws-chunked", \
+        f"{name}: botocore Content-Encoding={headers['Content-Encoding']!r}"
+    # The transport framing our signed-request format does not copy (see
+    # CHUNKED_TRANSPORT): HTTP chunked coding instead of Content-Length.
+    assert "Content-Length" not in headers, f"{name}: botocore Content-Length"
+    assert headers["Transfer-Encoding"] == "chunked", \
+        f"{name}: botocore Transfer-Encoding={headers['Transfer-Encoding']!r}"
+    files = {}
+    files["context.json"], files["request.txt"] = chunked_inputs(spec, sent)
+    context = json.loads(files["context.json"])
+    rules = Rules(context, Request(files["request.txt"]))
+    model = check_against_botocore(name, rules, "header", sent["signer"],
+                                   types.SimpleNamespace(headers=headers))
+    # The framing: botocore's headers and body against our runner's rules.
+    written = dict(rules.framing()[0])
+    for header in ("Content-Encoding", "X-Amz-Decoded-Content-Length",
+                   "X-Amz-Trailer"):
+        assert headers[header] == written[header], \
+            f"{name}: botocore {header}={headers[header]!r}, " \
+            f"ours {written[header]!r}"
+    if model["encoded-body"] != sent["encoded"]:
+        raise SystemExit(f"{name}: encoded body differs\n--- our rules\n"
+                         f"{model['encoded-body']!r}\n--- botocore\n"
+                         f"{sent['encoded']!r}")
+    signer = sent["signer"]
+    files["header-canonical-request.txt"] = signer.captured_cr.encode()
+    files["header-string-to-sign.txt"] = signer.captured_sts.encode()
+    files["header-signature.txt"] = signer.captured_sig.encode()
+    # Our format, the encoded body being botocore's own bytes.
+    files["header-signed-request.txt"] = rules.signed_request(
+        rules.req.request_line, model["added"], sent["encoded"])
+    return files
+
+
+# ---------------------------------------------------------------------------
 # Writing the generated folders
 # ---------------------------------------------------------------------------
 def context_for(spec):
@@ -726,6 +1040,8 @@ def dump_json(obj):
 
 def build_case(spec):
     """Return {filename: bytes} for one generated case."""
+    if spec["family"] == "s3-chunked":
+        return build_chunked_case(spec)
     files = {
         "context.json": dump_json(context_for(spec)),
         "request.txt": request_txt(spec),
