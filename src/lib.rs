@@ -32,11 +32,15 @@ mod credentials;
 mod error;
 mod inline_vec;
 mod presign;
+pub mod profile;
+pub mod provider;
 mod request;
 mod scope;
 mod settings;
 mod sign;
 mod signing_key;
+#[cfg(feature = "sts")]
+pub mod sts;
 mod time;
 mod verify;
 

@@ -1,6 +1,7 @@
 //! Integration tests of the library, one binary with a module per concern.
 
 mod chunked;
+mod credentials;
 mod official;
 mod props;
 mod sign;
