@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sigv4::{
-    ChecksumAlgorithm, ChunkedBody, Credentials, Payload, Signer, SigningParams, SigningSettings,
+    ChecksumAlgorithm, ChunkedBody, Payload, Signer, SigningParams, SigningSettings,
     StreamingPayload,
 };
 use time::format_description::well_known::Rfc3339;
@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 mod config;
 mod context;
+mod creds_cmd;
 mod http_file;
 mod sign_cmd;
 mod vectors;
@@ -46,6 +47,13 @@ enum Command {
     /// Sign a raw HTTP/1.1 request with credentials from AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
     Sign(SignArgs),
+    /// Show where the credentials come from (the environment, or a profile of the shared
+    /// files and its role chain), as JSON without secrets.
+    Credentials {
+        /// The profile; without it, the environment, then AWS_PROFILE or `default`.
+        #[arg(long)]
+        profile: Option<String>,
+    },
     /// Verify a signed raw HTTP/1.1 request against the credentials of a configuration.
     /// Exit 0 with the identity as JSON when authentic, 1 with the error as JSON when not.
     Verify(VerifyArgs),
@@ -81,6 +89,10 @@ struct SignArgs {
     /// The signing time (RFC 3339); now when absent.
     #[arg(long)]
     time: Option<String>,
+    /// Sign with this profile of ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE
+    /// and AWS_SHARED_CREDENTIALS_FILE) instead of the environment.
+    #[arg(long)]
+    profile: Option<String>,
     /// S3 rules: no path normalization, single encoding, x-amz-content-sha256.
     #[arg(long)]
     s3: bool,
@@ -136,6 +148,12 @@ fn main() -> ExitCode {
         Command::Vectors { dirs } => run_vectors(&dirs),
         Command::Sign(args) => run_sign(&args),
         Command::Verify(args) => run_verify(&args),
+        Command::Credentials { profile } => creds_cmd::explain(profile.as_deref())
+            .map(|json| {
+                println!("{json:#}");
+                ExitCode::SUCCESS
+            })
+            .map_err(usage),
     };
     match result {
         Ok(code) => code,
@@ -165,20 +183,6 @@ fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
         bytes = std::fs::read(path).map_err(|e| usage(format!("{path}: {e}")))?;
     }
     Ok(bytes)
-}
-
-fn env_credentials() -> Result<Credentials, Failure> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let akid = get("AWS_ACCESS_KEY_ID").ok_or_else(|| usage("AWS_ACCESS_KEY_ID is not set"))?;
-    let secret =
-        get("AWS_SECRET_ACCESS_KEY").ok_or_else(|| usage("AWS_SECRET_ACCESS_KEY is not set"))?;
-    let creds = Credentials::new(akid, secret).map_err(|e| usage(format!("credentials: {e}")))?;
-    match get("AWS_SESSION_TOKEN") {
-        Some(token) => creds
-            .with_session_token(token)
-            .map_err(|e| usage(format!("AWS_SESSION_TOKEN: {e}"))),
-        None => Ok(creds),
-    }
 }
 
 fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Failure> {
@@ -213,7 +217,7 @@ fn run_sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     let input = read_input(&args.request)?;
     let request = RawRequest::parse(&input).map_err(|e| usage(format!("{}: {e}", args.request)))?;
     let time = parse_time(args.time.as_deref())?;
-    let credentials = env_credentials()?;
+    let credentials = creds_cmd::resolve(args.profile.as_deref()).map_err(usage)?;
     let mut settings = if args.s3 {
         SigningSettings::s3()
     } else {

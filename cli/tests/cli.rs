@@ -23,6 +23,9 @@ fn sigv4(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -258,7 +261,7 @@ fn bad_input_exits_2_with_one_line() {
     ];
     type Env<'a> = &'a [(&'a str, &'a str)];
     let cases: Vec<(Vec<&str>, Env<'_>, &str)> = vec![
-        (base.to_vec(), &[], "AWS_ACCESS_KEY_ID is not set"),
+        (base.to_vec(), &[], "no credentials: set AWS_ACCESS_KEY_ID"),
         (
             [&base[..], &["--time", "yesterday"]].concat(),
             CREDS,
@@ -511,4 +514,122 @@ fn text_of(bytes: &[u8]) -> String {
 fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
+}
+
+/// Runs the binary with the shared files of `tests/fixtures/profiles` (and a
+/// credential_process script written to a scratch folder).
+fn with_profiles(args: &[&str], extra_config: &str) -> Output {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("profiles-{n}"));
+    let fixtures = repo().join("tests/fixtures/profiles");
+    let mut config = std::fs::read_to_string(fixtures.join("config")).expect("fixture");
+    config.push_str(extra_config);
+    let config_path = dir.join("config");
+    std::fs::write(&config_path, config).expect("written");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigv4"));
+    cmd.args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &config_path)
+        .env("AWS_SHARED_CREDENTIALS_FILE", fixtures.join("credentials"));
+    cmd.output().expect("runs")
+}
+
+#[test]
+fn credentials_explains_sources_without_secrets() {
+    let out = with_profiles(&["credentials", "--profile", "user1"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["source"], "static");
+    assert_eq!(json["access_key_id"], "AKIAUSER1");
+    assert!(
+        !text(&out.stdout).contains("user1secret") && !text(&out.stdout).contains("user1token")
+    );
+
+    let out = with_profiles(&["credentials", "--profile", "chained"], "");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["source"], "assume_role");
+    assert_eq!(json["role_chain"].as_array().map(Vec::len), Some(2));
+    assert_eq!(json["role_chain"][0]["external_id"], "123ABC");
+    assert_eq!(json["base"]["access_key_id"], "AKIAUSER1");
+
+    let out = with_profiles(&["credentials", "--profile", "loop-a"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("loop-a -> loop-b -> loop-a"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn sign_with_a_profile() {
+    let request = suite().join("get-vanilla/request.txt");
+    let request = request.to_str().expect("UTF-8");
+    let common = [
+        "sign",
+        "--request",
+        request,
+        "--region",
+        "us-east-1",
+        "--service",
+        "service",
+        "--time",
+        "2015-08-30T12:36:00Z",
+        "--format",
+        "json",
+    ];
+    let out = with_profiles(&[&common[..], &["--profile", "default"]].concat(), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(json["authorization"]
+        .as_str()
+        .expect("header")
+        .contains("Credential=AKIADEFAULT/"));
+
+    // credential_process: run, parsed; failing or malformed, a clear error.
+    let script = |name: &str, body: &str| {
+        let path = std::env::temp_dir().join(format!("sigv4-cli-{}-{name}.sh", std::process::id()));
+        std::fs::write(&path, body).expect("written");
+        path
+    };
+    let good = script(
+        "good",
+        r#"printf '{"Version":1,"AccessKeyId":"ASIAPROCESS","SecretAccessKey":"s","SessionToken":"t","Expiration":"2015-08-30T13:00:00Z"}'"#,
+    );
+    let bad = script("bad", "echo 'not json'");
+    let failing = script("failing", "echo 'no session' >&2; exit 3");
+    for (path, ok, needle) in [
+        (&good, true, "ASIAPROCESS"),
+        (&bad, false, "credential_process printed unusable output"),
+        (&failing, false, "no session"),
+    ] {
+        let extra = format!(
+            "\n[profile proc]\ncredential_process = sh {}\n",
+            path.display()
+        );
+        let out = with_profiles(&[&common[..], &["--profile", "proc"]].concat(), &extra);
+        if ok {
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(text(&out.stdout).contains(needle));
+        } else {
+            assert_eq!(out.status.code(), Some(2));
+            assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+        }
+    }
+
+    // A role chain is explained, not attempted.
+    let out = with_profiles(
+        &[&common[..], &["--profile", "marketingadmin"]].concat(),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("does not call STS") && stderr.contains("marketingadminrole"),
+        "{stderr}"
+    );
 }
