@@ -140,8 +140,9 @@ impl CanonicalRequest<'_> {
 
     /// The canonical request as text, for debugging.
     pub(crate) fn to_text(&self) -> String {
-        let mut out = Vec::with_capacity(256);
+        let mut out = Vec::with_capacity(512);
         self.write(&mut out);
-        String::from_utf8_lossy(&out).into_owned()
+        // Header values may hold any bytes; the text is for people, so those are replaced.
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
