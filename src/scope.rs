@@ -52,11 +52,11 @@ impl<'a> CredentialScope<'a> {
 
     pub(crate) fn write<S: Sink>(&self, sink: &mut S) {
         sink.put_str(self.date_stamp);
-        sink.put(b"/");
+        sink.put_byte(b'/');
         sink.put_str(self.region);
-        sink.put(b"/");
+        sink.put_byte(b'/');
         sink.put_str(self.service);
-        sink.put(b"/");
+        sink.put_byte(b'/');
         sink.put_str(TERMINATOR);
     }
 
@@ -111,11 +111,11 @@ pub(crate) fn write_string_to_sign<S: Sink>(
     canonical_request_hash: &[u8; 32],
 ) {
     sink.put_str(ALGORITHM);
-    sink.put(b"\n");
+    sink.put_byte(b'\n');
     sink.put(amz_date);
-    sink.put(b"\n");
+    sink.put_byte(b'\n');
     scope.write(sink);
-    sink.put(b"\n");
+    sink.put_byte(b'\n');
     let mut hex = [0u8; 64];
     // The output buffer is exactly twice the input's length, so this cannot fail.
     if hex::encode_to_slice(canonical_request_hash, &mut hex).is_ok() {

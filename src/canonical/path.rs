@@ -29,7 +29,7 @@ pub(crate) fn write<S: Sink>(sink: &mut S, path: &str, rules: PathRules) {
         Cow::Borrowed(path)
     };
     if path.is_empty() {
-        sink.put(b"/");
+        sink.put_byte(b'/');
         return;
     }
     let set = if rules.double_encode {

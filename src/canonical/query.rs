@@ -232,10 +232,10 @@ pub(crate) fn sort(params: &mut [QueryParam<'_>]) {
 pub(crate) fn write<S: Sink>(sink: &mut S, sorted: &[QueryParam<'_>]) {
     for (i, param) in sorted.iter().enumerate() {
         if i > 0 {
-            sink.put(b"&");
+            sink.put_byte(b'&');
         }
         param.name.write(sink);
-        sink.put(b"=");
+        sink.put_byte(b'=');
         param.value.write(sink);
     }
 }
