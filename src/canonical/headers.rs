@@ -300,10 +300,10 @@ pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
     let separator: &[u8] = if raw.contains(';') {
         b";"
-    } else if raw.contains("%3B") {
-        b"%3B"
-    } else {
+    } else if raw.as_bytes().windows(3).any(|w| w == b"%3b") {
         b"%3b"
+    } else {
+        b"%3B"
     };
     let mut names = InlineVec::new("");
     let mut previous: Option<&str> = None;

@@ -191,7 +191,18 @@ pub(crate) fn encode_into(out: &mut String, raw: &str) {
 /// `A`, `%2f` is lower-case: neither is canonical). Most queries on the wire pass, and are
 /// then compared and hashed as they are.
 fn is_canonical(text: &[u8]) -> bool {
-    if text.iter().all(|&b| is_unreserved(b)) {
+    // One branch-free pass: every byte unreserved or `%`, and whether any is `%`.
+    let mut outside = 0u8;
+    let mut percent = 0u8;
+    for &b in text {
+        let class = QUERY_CLASS[usize::from(b)];
+        outside |= class & OUTSIDE;
+        percent |= class & PERCENT;
+    }
+    if outside != 0 {
+        return false;
+    }
+    if percent == 0 {
         return true;
     }
     let upper_hex = |b: u8| match b {
@@ -199,26 +210,39 @@ fn is_canonical(text: &[u8]) -> bool {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     };
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if b == b'%' {
-            let decoded = match (text.get(i + 1), text.get(i + 2)) {
-                (Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)).map(|(h, l)| h << 4 | l),
-                _ => None,
-            };
-            match decoded {
-                Some(d) if !is_unreserved(d) => i += 3,
-                _ => return false,
-            }
-        } else if is_unreserved(b) {
-            i += 1;
-        } else {
-            return false;
+    let mut from = 0;
+    while let Some(at) = text[from..].iter().position(|&b| b == b'%') {
+        let at = from + at;
+        let decoded = match (text.get(at + 1), text.get(at + 2)) {
+            (Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        match decoded {
+            Some(d) if !is_unreserved(d) => from = at + 3,
+            _ => return false,
         }
     }
     true
 }
+
+const OUTSIDE: u8 = 1;
+const PERCENT: u8 = 2;
+
+/// For each byte: `OUTSIDE` unless it is unreserved or `%`; `PERCENT` for `%`.
+const QUERY_CLASS: [u8; 256] = {
+    let mut table = [OUTSIDE; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~' {
+            table[b] = 0;
+        } else if c == b'%' {
+            table[b] = PERCENT;
+        }
+        b += 1;
+    }
+    table
+};
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')

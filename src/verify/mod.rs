@@ -720,17 +720,35 @@ fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> bool {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
     }
+    let TokenRef::Query(value) = sent else {
+        return false;
+    };
+    // Decode the query's escapes on the fly, comparing each byte with the stored token;
+    // no early exit.
+    let hex = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let bytes = value.as_bytes();
     let mut diff = 0u8;
     let mut len = 0usize;
-    let mut compare = |b: u8| {
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut b = bytes[i];
+        i += 1;
+        if b == b'%' {
+            if let (Some(h), Some(l)) = (
+                bytes.get(i).copied().and_then(hex),
+                bytes.get(i + 1).copied().and_then(hex),
+            ) {
+                b = h << 4 | l;
+                i += 2;
+            }
+        }
         diff |= b ^ stored.get(len).copied().unwrap_or(!b);
         len += 1;
-    };
-    match sent {
-        TokenRef::Header(value) => value.iter().copied().for_each(&mut compare),
-        TokenRef::Query(value) => {
-            percent_encoding::percent_decode_str(value).for_each(&mut compare)
-        }
     }
     diff == 0 && len == stored.len()
 }
