@@ -31,6 +31,8 @@ mod chunked;
 mod credentials;
 mod error;
 mod inline_vec;
+#[cfg(feature = "policy")]
+pub mod policy;
 mod presign;
 pub mod profile;
 pub mod provider;

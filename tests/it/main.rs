@@ -3,6 +3,7 @@
 mod chunked;
 mod credentials;
 mod official;
+mod policy;
 mod props;
 mod sign;
 mod verify;
