@@ -19,6 +19,7 @@
 use std::fmt;
 
 use serde::Deserialize;
+use sigv4::policy::Policy;
 use sigv4::{InMemoryStore, Principal, StoredCredential, VerifierSettings};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -31,6 +32,84 @@ struct File {
     settings: Settings,
     #[serde(default)]
     credentials: Vec<Credential>,
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    users: Vec<UserSection>,
+    #[serde(default)]
+    roles: Vec<RoleSection>,
+}
+
+/// `[server]`: what `serve` needs beyond the verifier.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    /// The key that seals session tokens, 32 bytes in base64; random at start when absent.
+    token_key: Option<Spanned<String>>,
+    /// Let sessions be shorter than STS's 900-second minimum (for tests of expiry).
+    allow_short_sessions: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessKey {
+    access_key_id: Spanned<String>,
+    secret_access_key: Spanned<String>,
+}
+
+/// `[[users]]`: an IAM user with access keys and identity policies.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSection {
+    arn: Spanned<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    access_keys: Vec<AccessKey>,
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+}
+
+/// `[[roles]]`: a role with its trust policy, identity policies and maximum session.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleSection {
+    arn: Spanned<String>,
+    #[serde(default)]
+    role_id: Option<String>,
+    trust_policy: Spanned<String>,
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+    #[serde(default)]
+    max_session_duration: Option<Spanned<u32>>,
+}
+
+/// An IAM user of the configuration.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub arn: String,
+    pub policies: Vec<Policy>,
+}
+
+/// A role of the configuration.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub arn: String,
+    pub role_id: String,
+    pub account: String,
+    pub name: String,
+    pub trust_policy: Policy,
+    pub policies: Vec<Policy>,
+    pub max_session_duration: u32,
+}
+
+/// What `serve` reads from the configuration.
+#[derive(Debug, Default)]
+pub struct Iam {
+    pub users: Vec<User>,
+    pub roles: Vec<Role>,
+    pub token_key: Option<[u8; 32]>,
+    pub allow_short_sessions: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +138,7 @@ struct Credential {
 pub struct Config {
     pub settings: VerifierSettings,
     pub store: InMemoryStore,
+    pub iam: Iam,
 }
 
 impl fmt::Debug for Config {
@@ -105,6 +185,134 @@ fn time(text: &str, value: &Spanned<String>, key: &str) -> Result<OffsetDateTime
             format!("{key} {:?} is not an RFC 3339 time: {e}", value.get_ref()),
         )
     })
+}
+
+fn policy(text: &str, document: &Spanned<String>) -> Result<Policy, ConfigError> {
+    Policy::parse(document.get_ref()).map_err(|e| at(text, document, e))
+}
+
+/// A stable id made from an ARN, for users and roles the file gives none: `prefix` and 17
+/// characters of its hash.
+fn id_from(prefix: &str, arn: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(arn.as_bytes());
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+fn iam(
+    text: &str,
+    server: ServerSection,
+    users: Vec<UserSection>,
+    roles: Vec<RoleSection>,
+    store: &mut InMemoryStore,
+) -> Result<Iam, ConfigError> {
+    let mut out = Iam {
+        allow_short_sessions: server.allow_short_sessions.unwrap_or(false),
+        ..Iam::default()
+    };
+    if let Some(key) = &server.token_key {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key.get_ref())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| at(text, key, "token_key must be 32 bytes in base64"))?;
+        out.token_key = Some(bytes);
+    }
+    for user in users {
+        let arn = user.arn.get_ref();
+        let (account, kind) = parse_arn(arn)
+            .filter(|(_, kind)| kind.starts_with("user/"))
+            .ok_or_else(|| at(text, &user.arn, format!("{arn:?} is not a user ARN")))?;
+        let user_id = user.user_id.unwrap_or_else(|| id_from("AIDA", arn));
+        for key in &user.access_keys {
+            let akid = key.access_key_id.get_ref();
+            if akid.is_empty() || !akid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(at(
+                    text,
+                    &key.access_key_id,
+                    "access_key_id must be letters and digits",
+                ));
+            }
+            if sigv4::CredentialStore::lookup(store, akid).is_some() {
+                return Err(at(
+                    text,
+                    &key.access_key_id,
+                    format!("access_key_id {akid} appears twice"),
+                ));
+            }
+            if key.secret_access_key.get_ref().is_empty() {
+                return Err(at(
+                    text,
+                    &key.secret_access_key,
+                    "secret_access_key is empty",
+                ));
+            }
+            store.insert(
+                StoredCredential::new(akid.clone(), key.secret_access_key.get_ref().clone())
+                    .principal(Principal {
+                        arn: arn.clone(),
+                        account: account.to_owned(),
+                        user_id: user_id.clone(),
+                    }),
+            );
+        }
+        let _ = kind;
+        out.users.push(User {
+            arn: arn.clone(),
+            policies: user
+                .policies
+                .iter()
+                .map(|p| policy(text, p))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    for role in roles {
+        let arn = role.arn.get_ref();
+        let (account, kind) = parse_arn(arn)
+            .filter(|(_, kind)| kind.starts_with("role/"))
+            .ok_or_else(|| at(text, &role.arn, format!("{arn:?} is not a role ARN")))?;
+        let name = kind.rsplit('/').next().unwrap_or(kind).to_owned();
+        let max = match &role.max_session_duration {
+            None => 3600,
+            Some(max) if (3600..=43_200).contains(max.get_ref()) => *max.get_ref(),
+            Some(max) => {
+                return Err(at(
+                    text,
+                    max,
+                    "max_session_duration must be from 3600 to 43200",
+                ))
+            }
+        };
+        out.roles.push(Role {
+            arn: arn.clone(),
+            role_id: role.role_id.unwrap_or_else(|| id_from("AROA", arn)),
+            account: account.to_owned(),
+            name,
+            trust_policy: policy(text, &role.trust_policy)?,
+            policies: role
+                .policies
+                .iter()
+                .map(|p| policy(text, p))
+                .collect::<Result<_, _>>()?,
+            max_session_duration: max,
+        });
+    }
+    Ok(out)
+}
+
+/// `arn:aws:iam::ACCOUNT:RESOURCE` → (ACCOUNT, RESOURCE).
+fn parse_arn(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((account, resource))
 }
 
 /// The account id in an ARN (`arn:aws:iam::123456789012:user/alice`).
@@ -176,7 +384,12 @@ impl Config {
             });
             store.insert(stored);
         }
-        Ok(Self { settings, store })
+        let iam = iam(text, file.server, file.users, file.roles, &mut store)?;
+        Ok(Self {
+            settings,
+            store,
+            iam,
+        })
     }
 }
 

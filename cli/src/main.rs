@@ -19,6 +19,7 @@ mod config;
 mod context;
 mod creds_cmd;
 mod http_file;
+mod serve;
 mod sign_cmd;
 mod vectors;
 mod verify_cmd;
@@ -53,6 +54,16 @@ enum Command {
         /// The profile; without it, the environment, then AWS_PROFILE or `default`.
         #[arg(long)]
         profile: Option<String>,
+    },
+    /// Serve a local STS and signature-checking endpoint (the embedded demo without
+    /// --config).
+    Serve {
+        /// The TOML configuration: [settings], [[credentials]], [server], [[users]], [[roles]].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: std::net::SocketAddr,
     },
     /// Verify a signed raw HTTP/1.1 request against the credentials of a configuration.
     /// Exit 0 with the identity as JSON when authentic, 1 with the error as JSON when not.
@@ -148,6 +159,7 @@ fn main() -> ExitCode {
         Command::Vectors { dirs } => run_vectors(&dirs),
         Command::Sign(args) => run_sign(&args),
         Command::Verify(args) => run_verify(&args),
+        Command::Serve { config, listen } => run_serve(config.as_deref(), listen),
         Command::Credentials { profile } => creds_cmd::explain(profile.as_deref())
             .map(|json| {
                 println!("{json:#}");
@@ -191,6 +203,60 @@ fn parse_time(text: Option<&str>) -> Result<OffsetDateTime, Failure> {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
             .map_err(|e| usage(format!("--time {text:?} is not an RFC 3339 time: {e}"))),
     }
+}
+
+fn run_serve(
+    config: Option<&std::path::Path>,
+    listen: std::net::SocketAddr,
+) -> Result<ExitCode, Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (text, demo) = match config {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", path.display())))?,
+            false,
+        ),
+        None => (serve::DEMO_CONFIG.to_owned(), true),
+    };
+    let parsed = config::Config::parse(&text).map_err(|e| usage(format!("config: {e}")))?;
+    if parsed.iam.allow_short_sessions {
+        eprintln!("sigv4 serve: allow_short_sessions is on: sessions may be shorter than STS's 900-second minimum");
+    }
+    let state = serve::State::new(parsed).map_err(usage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(e.to_string()))?;
+    runtime
+        .block_on(serve::run(state, listen, |addr| {
+            println!("sigv4 serve: listening on http://{addr}");
+            if demo {
+                println!(
+                    "\nThe embedded demo: account 123456789012, user1, and a role user1 may assume.\n\n\
+                     # environment\n\
+                     export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n\
+                     export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+                     export AWS_ENDPOINT_URL=http://{addr}\n\
+                     export AWS_DEFAULT_REGION=us-east-1\n\n\
+                     # ~/.aws/credentials\n[user1]\n\
+                     aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+                     aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n\
+                     # ~/.aws/config\n[profile marketingadmin]\n\
+                     role_arn = arn:aws:iam::123456789012:role/marketingadminrole\n\
+                     source_profile = user1\n\
+                     region = us-east-1\n\
+                     endpoint_url = http://{addr}\n\n\
+                     # then\naws sts get-caller-identity --profile marketingadmin"
+                );
+            }
+        }))
+        .map_err(usage)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {

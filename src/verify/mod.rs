@@ -569,6 +569,20 @@ impl<'r> Pending<'r> {
         self.claims.location
     }
 
+    /// The session token the request carries (decoded from the query for presigned
+    /// requests): a server that issues self-contained tokens opens it to find the
+    /// credential before [`finish`](Self::finish).
+    pub fn session_token(&self) -> Option<String> {
+        match self.claims.token? {
+            TokenRef::Header(value) => Some(String::from_utf8_lossy(value).into_owned()),
+            TokenRef::Query(value) => Some(
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            ),
+        }
+    }
+
     /// The dialect errors for this request should be written in.
     pub fn dialect(&self) -> Dialect {
         Dialect::for_service(self.claims.credential.service)
