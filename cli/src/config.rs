@@ -422,6 +422,22 @@ principal = "arn:aws:iam::123456789012:user/alice"
     }
 
     #[test]
+    fn the_readme_serve_configuration_parses() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("```toml\n[server]")
+            .expect("a [server] example")
+            + 8;
+        let end = start + readme[start..].find("```").expect("closed");
+        let config = Config::parse(&readme[start..end]).expect("the README's example is valid");
+        assert_eq!(config.iam.users.len(), 1);
+        assert_eq!(config.iam.roles[0].max_session_duration, 3600);
+        assert!(sigv4::CredentialStore::lookup(&config.store, "AKIAIOSFODNN7EXAMPLE").is_some());
+        let demo = Config::parse(crate::serve::DEMO_CONFIG).expect("the demo is valid");
+        assert_eq!(demo.iam.roles[0].name, "marketingadminrole");
+    }
+
+    #[test]
     fn errors_name_the_line() {
         for (text, line, needle) in [
             (GOOD.replace("session_token", "sesion_token"), 10, "sesion_token"),
