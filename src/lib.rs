@@ -31,6 +31,8 @@ mod chunked;
 mod credentials;
 mod error;
 mod inline_vec;
+#[cfg(feature = "tower")]
+pub mod layer;
 #[cfg(feature = "policy")]
 pub mod policy;
 mod presign;
@@ -61,7 +63,7 @@ pub use crate::signing_key::{SigningKey, SigningKeyCache, DEFAULT_CACHE_CAPACITY
 pub use crate::time::AmzDate;
 pub use crate::verify::{
     AuthLocation, AwsError, Body, BodyChecker, BodyRequirement, CredentialStore, Dialect,
-    InMemoryStore, Limits, Pending, Principal, StoredCredential, Verified, Verifier,
+    InMemoryStore, Limits, Pending, Principal, SentToken, StoredCredential, Verified, Verifier,
     VerifierSettings, VerifyError,
 };
 

@@ -227,13 +227,12 @@ fn run_serve(
     if parsed.iam.allow_short_sessions {
         eprintln!("sigv4 serve: allow_short_sessions is on: sessions may be shorter than STS's 900-second minimum");
     }
-    let state = serve::State::new(parsed).map_err(usage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| usage(e.to_string()))?;
     runtime
-        .block_on(serve::run(state, listen, |addr| {
+        .block_on(serve::run(parsed, listen, |addr| {
             println!("sigv4 serve: listening on http://{addr}");
             if demo {
                 println!(

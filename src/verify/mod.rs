@@ -23,7 +23,7 @@ use time::{Duration, OffsetDateTime};
 pub use body::{BodyChecker, BodyRequirement};
 pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub(crate) use parse::decode_lower_hex32;
-pub use store::{CredentialStore, InMemoryStore, Principal, StoredCredential};
+pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
 use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedNames};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
@@ -280,7 +280,8 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified<'r, S::Data>, VerifyError> {
         let pending = self.parse(request, body, now)?;
-        let credential = store.lookup(pending.access_key_id());
+        let token = SentToken(pending.claims.token);
+        let credential = store.lookup_with_token(pending.access_key_id(), token)?;
         pending.finish(self, credential)
     }
 
@@ -573,14 +574,7 @@ impl<'r> Pending<'r> {
     /// requests): a server that issues self-contained tokens opens it to find the
     /// credential before [`finish`](Self::finish).
     pub fn session_token(&self) -> Option<String> {
-        match self.claims.token? {
-            TokenRef::Header(value) => Some(String::from_utf8_lossy(value).into_owned()),
-            TokenRef::Query(value) => Some(
-                percent_encoding::percent_decode_str(value)
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            ),
-        }
+        SentToken(self.claims.token).get()
     }
 
     /// The dialect errors for this request should be written in.

@@ -108,6 +108,40 @@ pub trait CredentialStore {
 
     /// The credential with this access key id, if there is one.
     fn lookup(&self, access_key_id: &str) -> Option<Arc<StoredCredential<Self::Data>>>;
+
+    /// The credential, knowing the session token the request carries: a store of
+    /// self-contained tokens (sealed credentials) opens it here. By default, [`lookup`].
+    ///
+    /// [`lookup`]: Self::lookup
+    fn lookup_with_token(
+        &self,
+        access_key_id: &str,
+        session_token: SentToken<'_>,
+    ) -> Result<Option<Arc<StoredCredential<Self::Data>>>, super::VerifyError> {
+        let _ = session_token;
+        Ok(self.lookup(access_key_id))
+    }
+}
+
+/// The session token a request carries, decoded only when asked for (most stores never
+/// need it, and decoding a presigned URL's token would cost an allocation).
+#[derive(Debug, Clone, Copy)]
+pub struct SentToken<'r>(pub(crate) Option<super::parse::TokenRef<'r>>);
+
+impl SentToken<'_> {
+    /// The token, decoded; `None` when the request has none.
+    pub fn get(&self) -> Option<String> {
+        match self.0? {
+            super::parse::TokenRef::Header(value) => {
+                Some(String::from_utf8_lossy(value).into_owned())
+            }
+            super::parse::TokenRef::Query(value) => Some(
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            ),
+        }
+    }
 }
 
 /// Credentials held in memory.

@@ -2,6 +2,8 @@
 
 mod chunked;
 mod credentials;
+#[cfg(feature = "tower")]
+mod layer;
 mod official;
 mod policy;
 mod props;
