@@ -92,6 +92,20 @@ fn secret() -> Result<String, String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
+/// New credentials for `session`: an access key id, a random secret, and the token that
+/// seals them.
+fn issue(
+    sealer: &Sealer,
+    mut session: Session,
+    request_id: &str,
+) -> Result<(String, Session, String), Answer> {
+    let internal = |e: String| error(500, "InternalFailure", &e, request_id);
+    let akid = access_key_id().map_err(internal)?;
+    session.secret_access_key = secret().map_err(internal)?;
+    let token = sealer.seal(&akid, &session).map_err(internal)?;
+    Ok((akid, session, token))
+}
+
 fn credentials_xml(akid: &str, session: &Session, token: &str) -> String {
     let expiration = session
         .expiry()
@@ -252,29 +266,26 @@ fn assume_role(
         return denied(caller, "sts:AssumeRole", &role.arn, request_id);
     }
 
-    let akid = match access_key_id() {
-        Ok(a) => a,
-        Err(e) => return error(500, "InternalFailure", &e, request_id),
-    };
-    let session = Session {
-        secret_access_key: match secret() {
-            Ok(s) => s,
-            Err(e) => return error(500, "InternalFailure", &e, request_id),
+    let issued = issue(
+        sealer,
+        Session {
+            secret_access_key: String::new(),
+            expires: (now + Duration::seconds(seconds)).unix_timestamp(),
+            arn: format!(
+                "arn:aws:sts::{}:assumed-role/{}/{session_name}",
+                role.account, role.name
+            ),
+            user_id: format!("{}:{session_name}", role.role_id),
+            account: role.account.clone(),
+            role_arn: Some(role.arn.clone()),
+            session_name: Some(session_name.clone()),
+            source_identity: caller.arn.clone(),
         },
-        expires: (now + Duration::seconds(seconds)).unix_timestamp(),
-        arn: format!(
-            "arn:aws:sts::{}:assumed-role/{}/{session_name}",
-            role.account, role.name
-        ),
-        user_id: format!("{}:{session_name}", role.role_id),
-        account: role.account.clone(),
-        role_arn: Some(role.arn.clone()),
-        session_name: Some(session_name.clone()),
-        source_identity: caller.arn.clone(),
-    };
-    let token = match sealer.seal(&akid, &session) {
-        Ok(t) => t,
-        Err(e) => return error(500, "InternalFailure", &e, request_id),
+        request_id,
+    );
+    let (akid, session, token) = match issued {
+        Ok(issued) => issued,
+        Err(answer) => return answer,
     };
     tracing::info!(role = %role.arn, session = %session_name, caller = %caller.arn, seconds, "AssumeRole");
     ok(
@@ -324,26 +335,23 @@ fn get_session_token(
             request_id,
         );
     }
-    let akid = match access_key_id() {
-        Ok(a) => a,
-        Err(e) => return error(500, "InternalFailure", &e, request_id),
-    };
-    let session = Session {
-        secret_access_key: match secret() {
-            Ok(s) => s,
-            Err(e) => return error(500, "InternalFailure", &e, request_id),
+    let issued = issue(
+        sealer,
+        Session {
+            secret_access_key: String::new(),
+            expires: (now + Duration::seconds(seconds)).unix_timestamp(),
+            arn: caller.arn.clone(),
+            user_id: caller.user_id.clone(),
+            account: caller.account.clone(),
+            role_arn: None,
+            session_name: None,
+            source_identity: caller.arn.clone(),
         },
-        expires: (now + Duration::seconds(seconds)).unix_timestamp(),
-        arn: caller.arn.clone(),
-        user_id: caller.user_id.clone(),
-        account: caller.account.clone(),
-        role_arn: None,
-        session_name: None,
-        source_identity: caller.arn.clone(),
-    };
-    let token = match sealer.seal(&akid, &session) {
-        Ok(t) => t,
-        Err(e) => return error(500, "InternalFailure", &e, request_id),
+        request_id,
+    );
+    let (akid, session, token) = match issued {
+        Ok(issued) => issued,
+        Err(answer) => return answer,
     };
     ok(
         "GetSessionToken",
