@@ -276,3 +276,61 @@ fn malformed_documents_are_refused() {
         assert!(Policy::parse(bad).is_err(), "{bad}");
     }
 }
+
+/// The example of the IAM documentation's "Policy evaluation for requests within a single
+/// account": Carlos's identity policy, and a bucket policy that allows him the logs bucket.
+/// The explicit deny on `*log*` wins over the bucket policy's allow.
+#[test]
+fn the_documented_carlos_example() {
+    let identity = Policy::parse(
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "AllowS3ListRead", "Effect": "Allow",
+             "Action": ["s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock", "s3:ListAccessPoints", "s3:ListAllMyBuckets"],
+             "Resource": "arn:aws:s3:::*"},
+            {"Sid": "AllowS3Self", "Effect": "Allow", "Action": "s3:*",
+             "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar"]},
+            {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*log*"}]}"#,
+    )
+    .expect("valid");
+    let bucket = Policy::parse(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:user/carlossalazar"},
+            "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/*"}]}"#,
+    )
+    .expect("valid");
+    let carlos = "arn:aws:iam::111122223333:user/carlossalazar";
+    // Within one account, an explicit deny in either policy wins; otherwise an allow in
+    // either suffices.
+    let decide = |action: &str, resource: &str| {
+        let request = request(carlos, "111122223333", action, resource);
+        let mine = evaluate(&[&identity], &request);
+        let theirs = evaluate_resource_policy(&bucket, &request).0;
+        match (mine, theirs) {
+            (Decision::ExplicitDeny, _) | (_, Decision::ExplicitDeny) => Decision::ExplicitDeny,
+            (Decision::Allow, _) | (_, Decision::Allow) => Decision::Allow,
+            _ => Decision::ImplicitDeny,
+        }
+    };
+    assert_eq!(
+        decide(
+            "s3:PutObject",
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/trail.log"
+        ),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(
+        decide(
+            "s3:PutObject",
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/notes.txt"
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide("s3:ListAllMyBuckets", "arn:aws:s3:::*"),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide("s3:GetObject", "arn:aws:s3:::someone-else/notes.txt"),
+        Decision::ImplicitDeny
+    );
+}
