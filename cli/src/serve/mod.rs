@@ -249,6 +249,7 @@ pub async fn run(
     }));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -262,7 +263,7 @@ pub async fn run(
             _ = terminate.recv() => break,
         };
         let service = service.clone();
-        tokio::spawn(async move {
+        let connection = {
             let connection_service =
                 hyper::service::service_fn(move |request: Request<Incoming>| {
                     let mut service = service.clone();
@@ -286,15 +287,23 @@ pub async fn run(
                         }
                     }
                 });
-            let connection = http1::Builder::new()
+            http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(StdDuration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), connection_service);
-            if let Err(e) = connection.await {
+                .serve_connection(TokioIo::new(stream), connection_service)
+        };
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
     }
+    // Requests in flight finish (for a bounded time); idle connections close.
     tracing::info!("shutting down");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(REQUEST_TIMEOUT) => tracing::warn!("requests still in flight at shutdown"),
+    }
     Ok(())
 }
