@@ -633,3 +633,89 @@ fn sign_with_a_profile() {
         "{stderr}"
     );
 }
+
+/// `serve` on the embedded demo, spoken to over a plain TCP connection.
+#[test]
+fn serve_answers_signed_requests_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_sigv4"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut stdout = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a line");
+    let addr = first
+        .trim()
+        .rsplit("http://")
+        .next()
+        .expect("an address")
+        .to_owned();
+
+    let exchange = |request: &[u8]| {
+        let mut stream = TcpStream::connect(&addr).expect("connects");
+        stream.write_all(request).expect("sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+    };
+    let health = exchange(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    // Sign with the demo's key pair, the way `sigv4 sign` prints it, and send it.
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    let request = format!("GET /bucket/key HTTP/1.1\nHost:{addr}\nConnection:close\n\n");
+    let signed = sigv4(
+        &[
+            "sign",
+            "--request",
+            "-",
+            "--region",
+            "us-east-1",
+            "--service",
+            "s3",
+            "--s3",
+            "--time",
+            &now,
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+        ],
+        Some(request.as_bytes()),
+    );
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    let wire = text(&signed.stdout).replace('\n', "\r\n");
+    let response = exchange(wire.as_bytes());
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("arn:aws:iam::123456789012:user/user1"),
+        "{response}"
+    );
+
+    let forged = wire.replace("GET /bucket/key", "GET /bucket/other");
+    let response = exchange(forged.as_bytes());
+    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    assert!(
+        response.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{response}"
+    );
+
+    // SIGTERM: the server exits cleanly.
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = server.wait().expect("exits");
+    assert!(status.success(), "{status:?}");
+}
