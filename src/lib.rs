@@ -2,7 +2,17 @@
 //!
 //! `sigv4` signs requests (in headers or as presigned URLs, for S3 or any other service)
 //! and exposes every intermediate value of the signature for debugging. It never touches
-//! the network, files or the clock: the caller hands it bytes and a time.
+//! the network, files, processes or the clock: the caller hands it bytes and a time.
+//!
+//! - Signing: [`Signer`], [`SigningSettings`], [`Credentials`]; streaming bodies with
+//!   [`ChunkedBody`] and [`ChunkedEncoder`].
+//! - Verifying: [`Verifier`] (parse, then finish with a stored credential),
+//!   [`CredentialStore`], [`ChunkedDecoder`], and with the `tower` feature the `layer`
+//!   module that puts it in front of a service.
+//! - Credentials: [`profile`] (shared config files, role chains), [`provider`] (environment,
+//!   `credential_process`, a refreshing cache), and with the `sts` feature
+//!   `sts` (requests and responses, no I/O); with `policy`, IAM policy
+//!   evaluation.
 //!
 //! ```
 //! use sigv4::{Credentials, Payload, SignableRequest, Signer, SigningParams, SigningSettings};
