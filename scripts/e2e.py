@@ -37,6 +37,7 @@ USER1 = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 BOB = ("AKIABOBEXAMPLE000001", "bobsecretbobsecretbobsecretbobsecret0001")
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/marketingadminrole"
 CHAINED = f"arn:aws:iam::{ACCOUNT}:role/chained"
+PARTNER = f"arn:aws:iam::{ACCOUNT}:role/partner"
 
 CONFIG = f'''
 [server]
@@ -45,6 +46,8 @@ allow_short_sessions = true
 [[users]]
 arn = "arn:aws:iam::{ACCOUNT}:user/user1"
 access_keys = [{{ access_key_id = "{USER1[0]}", secret_access_key = "{USER1[1]}" }}]
+policies = [\'\'\'{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
+  "Action": "sts:AssumeRole", "Resource": "{PARTNER}"}}}}\'\'\']
 
 [[users]]
 arn = "arn:aws:iam::{ACCOUNT}:user/bob"
@@ -61,6 +64,13 @@ arn = "{CHAINED}"
 trust_policy = \'\'\'{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
   "Principal": {{"AWS": "{ROLE}"}}, "Action": "sts:AssumeRole"}}]}}\'\'\'
 max_session_duration = 7200
+
+# Trusts the whole account, with an external id: the caller's own policy must allow too.
+[[roles]]
+arn = "{PARTNER}"
+trust_policy = \'\'\'{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+  "Principal": {{"AWS": "arn:aws:iam::{ACCOUNT}:root"}}, "Action": "sts:AssumeRole",
+  "Condition": {{"StringEquals": {{"sts:ExternalId": "ext-123"}}}}}}]}}\'\'\'
 '''
 
 RESULTS = []
@@ -210,6 +220,23 @@ def boto3_checks(endpoint):
     check(
         "a role session assumes a role that trusts its role",
         second["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/chained/second",
+    )
+
+    # A role that trusts the account: the external id and the caller's own policy decide.
+    check(
+        "an account-trusting role needs its external id",
+        error_code(lambda: sts.assume_role(RoleArn=PARTNER, RoleSessionName="partner-session")) == "AccessDenied",
+    )
+    partner = sts.assume_role(RoleArn=PARTNER, RoleSessionName="partner-session", ExternalId="ext-123")
+    check(
+        "with it, a caller whose policy allows sts:AssumeRole gets the role",
+        partner["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/partner/partner-session",
+    )
+    bob = client("sts", endpoint, BOB)
+    check(
+        "a caller of the account without such a policy does not",
+        error_code(lambda: bob.assume_role(RoleArn=PARTNER, RoleSessionName="partner-session", ExternalId="ext-123"))
+        == "AccessDenied",
     )
 
     s3 = client("s3", endpoint, USER1)
