@@ -304,9 +304,9 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
         let Some(expiry) = credentials.expiry() else {
             return Zone::Fresh;
         };
-        if expiry <= now + self.windows.mandatory {
+        if expiry <= now.saturating_add(self.windows.mandatory) {
             Zone::Mandatory
-        } else if expiry <= now + self.windows.advisory {
+        } else if expiry <= now.saturating_add(self.windows.advisory) {
             Zone::Advisory
         } else {
             Zone::Fresh

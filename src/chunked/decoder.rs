@@ -304,10 +304,10 @@ impl ChunkedDecoder {
                 minimum: self.settings.min_chunk_size,
             });
         }
-        if self.length + size > self.expected_length {
+        if self.length.saturating_add(size) > self.expected_length {
             return Err(VerifyError::IncompleteBody {
                 expected: self.expected_length,
-                received: self.length + size,
+                received: self.length.saturating_add(size),
             });
         }
         if let Some(signature) = signature {

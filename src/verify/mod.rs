@@ -496,14 +496,15 @@ impl Verifier {
                     .ok_or_else(|| VerifyError::ExpiresOutOfRange {
                         value: raw.chars().take(32).collect(),
                     })?;
-                if now < request_time - skew {
+                // Saturating: a request dated at the edge of the calendar must not overflow.
+                if now < request_time.saturating_sub(skew) {
                     return Err(VerifyError::RequestNotYetValid {
                         valid_from: request_time,
                         server_time: now,
                     });
                 }
                 // At most seven days, so the cast is exact.
-                let expired_at = request_time + Duration::seconds(expires as i64);
+                let expired_at = request_time.saturating_add(Duration::seconds(expires as i64));
                 if now > expired_at {
                     return Err(VerifyError::RequestExpired {
                         expired_at,

@@ -912,3 +912,26 @@ fn a_path_change_survives_normalization() {
     same.target = "/zA/..".into();
     assert_eq!(check(&same, false, NOW), Ok(()));
 }
+
+/// Dates at the edge of the calendar neither overflow nor panic.
+#[test]
+fn the_edge_of_the_calendar() {
+    for date in ["99991231T235959Z", "00000101T000000Z"] {
+        let target = format!(
+            "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F{}%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date={date}&X-Amz-Expires=604800&X-Amz-SignedHeaders=host&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+            &date[..8]
+        );
+        let request = SignableRequest::new("GET", &target).header("host", "h");
+        for now in [NOW, datetime!(9999-12-31 23:59:59 UTC)] {
+            let result = verifier().verify(&request, Body::Bytes(b""), &store(false), now);
+            assert!(result.is_err(), "{date} at {now}");
+        }
+        let header = SignableRequest::new("GET", "/")
+            .header("host", "h")
+            .header("x-amz-date", date)
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/99991231/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+        assert!(verifier()
+            .verify(&header, Body::Bytes(b""), &store(false), NOW)
+            .is_err());
+    }
+}
