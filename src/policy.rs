@@ -196,17 +196,19 @@ pub struct RequestContext<'a> {
 }
 
 impl RequestContext<'_> {
-    fn values(&self, key: &str) -> Vec<&str> {
+    fn values(&self, key: &str) -> Vec<String> {
         if key.eq_ignore_ascii_case("aws:PrincipalArn") {
-            return vec![self.principal_arn];
+            // For a role session, IAM gives the role's ARN.
+            return vec![role_of_session(self.principal_arn)
+                .unwrap_or_else(|| self.principal_arn.to_owned())];
         }
         if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
-            return vec![self.principal_account];
+            return vec![self.principal_account.to_owned()];
         }
         self.keys
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.iter().map(String::as_str).collect())
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
 }
@@ -362,6 +364,10 @@ impl Policy {
         };
         let principal = match (value.get("Principal"), value.get("NotPrincipal")) {
             (Some(p), None) => Some((false, principals(p)?)),
+            // IAM accepts NotPrincipal only to deny.
+            (None, Some(_)) if effect == Effect::Allow => {
+                return Err(error("NotPrincipal may only be used with Deny"))
+            }
             (None, Some(p)) => Some((true, principals(p)?)),
             (None, None) => None,
             _ => return Err(error("a statement has both Principal and NotPrincipal")),
@@ -417,12 +423,13 @@ impl Statement {
     /// How the statement's `Principal` names the caller, if it does.
     fn names(&self, request: &RequestContext<'_>) -> Option<PrincipalMatch> {
         let (negated, principals) = self.principal.as_ref()?;
-        let found = principal_match(principals, request);
-        match (negated, found) {
-            (false, found) => found,
-            (true, None) => Some(PrincipalMatch::Named),
-            (true, Some(_)) => None,
+        if *negated {
+            // A Deny with NotPrincipal exempts exactly the principals it names; naming an
+            // account exempts the account itself, not its users.
+            let exempt = principals.aws.iter().any(|n| n == request.principal_arn);
+            return (!exempt).then_some(PrincipalMatch::Named);
         }
+        principal_match(principals, request)
     }
 }
 
@@ -470,7 +477,12 @@ fn role_of_session(arn: &str) -> Option<String> {
 pub fn evaluate(policies: &[&Policy], request: &RequestContext<'_>) -> Decision {
     let mut allowed = false;
     for statement in policies.iter().flat_map(|p| p.statements.iter()) {
-        if statement.principal.is_some() || !statement.applies(request) {
+        // Identity statements name no principal, and must name their resources (IAM refuses
+        // one without `Resource` or `NotResource`).
+        if statement.principal.is_some()
+            || statement.resource.is_none()
+            || !statement.applies(request)
+        {
             continue;
         }
         match statement.effect {

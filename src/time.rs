@@ -14,7 +14,10 @@ pub struct AmzDate([u8; 16]);
 impl AmzDate {
     /// Formats `time` in UTC. Years outside 0000 to 9999 cannot be written.
     pub fn new(time: OffsetDateTime) -> Result<Self, SigningError> {
-        let t = time.to_offset(UtcOffset::UTC);
+        // `to_offset` panics past the calendar's edge; an offset time near year 9999 may be.
+        let t = time
+            .checked_to_offset(UtcOffset::UTC)
+            .ok_or(SigningError::TimeOutOfRange)?;
         let year = u32::try_from(t.year()).map_err(|_| SigningError::TimeOutOfRange)?;
         if year > 9999 {
             return Err(SigningError::TimeOutOfRange);

@@ -93,20 +93,24 @@ impl ChunkedBody {
         } else {
             0
         };
-        let framed = |size: u64| hex_len(size) + signature + 2 + size + 2;
-        let mut total = full * framed(chunk) + if rest > 0 { framed(rest) } else { 0 };
+        // Saturating: a declared length near u64::MAX must not overflow.
+        let framed = |size: u64| (hex_len(size) + signature + 4).saturating_add(size);
+        let mut total = full
+            .saturating_mul(framed(chunk))
+            .saturating_add(if rest > 0 { framed(rest) } else { 0 });
         // The final, empty chunk.
-        total += 1 + signature + 2;
+        let mut end = 1 + signature + 2;
         match self.trailer {
-            None => total += 2,
+            None => end += 2,
             Some(algorithm) => {
-                total += (algorithm.header_name().len() + 1 + base64_len(algorithm) + 2) as u64;
+                end += (algorithm.header_name().len() + 1 + base64_len(algorithm) + 2) as u64;
                 if self.signed() {
-                    total += (TRAILER_SIGNATURE_HEADER.len() + 1 + 64 + 2) as u64;
+                    end += (TRAILER_SIGNATURE_HEADER.len() + 1 + 64 + 2) as u64;
                 }
-                total += 2;
+                end += 2;
             }
         }
+        total = total.saturating_add(end);
         total
     }
 
@@ -249,6 +253,9 @@ impl ChunkedEncoder {
 
     /// Encodes a whole body held in memory.
     pub fn encode_all(mut self, data: &[u8]) -> Result<Vec<u8>, SigningError> {
+        if data.len() as u64 != self.body.decoded_length {
+            return Err(SigningError::ChunkOutOfPlace);
+        }
         let mut out = Vec::with_capacity(usize::try_from(self.body.encoded_length()).unwrap_or(0));
         for chunk in data.chunks(self.body.chunk_size) {
             self.encode_chunk(chunk, &mut out)?;

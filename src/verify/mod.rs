@@ -390,8 +390,19 @@ impl Verifier {
         let mut streaming = None;
         let payload_hash = match (content_sha256, claims.location) {
             (Some(value), _) => {
+                // Only S3's rules let the body go uncovered by the signature: unsigned, or in
+                // chunks (unsigned ones only where unsigned payloads are allowed).
+                let s3 = rules.content_sha256_header;
                 match classify_content_sha256(value)? {
-                    Declared::Unsigned if !self.settings.allow_unsigned_payload => {
+                    Declared::Unsigned if !s3 || !self.settings.allow_unsigned_payload => {
+                        return Err(VerifyError::UnsignedPayloadNotAllowed)
+                    }
+                    Declared::Streaming(StreamingPayload::UnsignedWithTrailer)
+                        if !s3 || !self.settings.allow_unsigned_payload =>
+                    {
+                        return Err(VerifyError::UnsignedPayloadNotAllowed)
+                    }
+                    Declared::Streaming(_) if !s3 => {
                         return Err(VerifyError::UnsignedPayloadNotAllowed)
                     }
                     Declared::Unsigned => {}

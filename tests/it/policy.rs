@@ -334,3 +334,53 @@ fn the_documented_carlos_example() {
         Decision::ImplicitDeny
     );
 }
+
+#[test]
+fn not_principal_and_missing_resources_follow_iam() {
+    assert!(Policy::parse(
+        r#"{"Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:user/a"},"Action":"*","Resource":"*"}}"#
+    )
+    .is_err());
+    // Deny everyone but the named user: naming the account does not exempt its users.
+    let policy = Policy::parse(
+        r#"{"Statement":[
+            {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},
+            {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:user/alice","arn:aws:iam::111122223333:root"]},
+             "Action":"s3:GetObject","Resource":"*"}]}"#,
+    )
+    .expect("valid");
+    let alice = request(ALICE, "111122223333", "s3:GetObject", "arn:aws:s3:::b/k");
+    assert_eq!(evaluate_resource_policy(&policy, &alice).0, Decision::Allow);
+    let bob = request(
+        "arn:aws:iam::111122223333:user/bob",
+        "111122223333",
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    );
+    assert_eq!(
+        evaluate_resource_policy(&policy, &bob).0,
+        Decision::ExplicitDeny
+    );
+    // An identity statement without Resource grants nothing.
+    let no_resource =
+        Policy::parse(r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#).expect("parses");
+    assert_eq!(evaluate(&[&no_resource], &alice), Decision::ImplicitDeny);
+}
+
+#[test]
+fn a_sessions_principal_arn_is_its_roles() {
+    let policy = Policy::parse(
+        r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*",
+            "Condition":{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/admin"}}}}"#,
+    )
+    .expect("valid");
+    let session = request(
+        "arn:aws:sts::111122223333:assumed-role/admin/alice",
+        "111122223333",
+        "s3:GetObject",
+        "*",
+    );
+    assert_eq!(evaluate(&[&policy], &session), Decision::Allow);
+    let user = request(ALICE, "111122223333", "s3:GetObject", "*");
+    assert_eq!(evaluate(&[&policy], &user), Decision::ImplicitDeny);
+}

@@ -89,16 +89,16 @@ impl CredentialStore for ServeStore {
             .sealer
             .open(access_key_id, &token)
             .ok_or(VerifyError::InvalidSecurityToken)?;
-        let mut stored = StoredCredential::new(access_key_id, session.secret_access_key.clone())
+        // Every issued session expires: one whose expiry cannot be read is not ours.
+        let expiry = session.expiry().ok_or(VerifyError::InvalidSecurityToken)?;
+        let stored = StoredCredential::new(access_key_id, session.secret_access_key.clone())
             .session_token(token)
+            .expiry(expiry)
             .principal(Principal {
                 arn: session.arn.clone(),
                 account: session.account.clone(),
                 user_id: session.user_id.clone(),
             });
-        if let Some(expiry) = session.expiry() {
-            stored = stored.expiry(expiry);
-        }
         Ok(Some(Arc::new(stored)))
     }
 }
@@ -171,6 +171,7 @@ async fn app(
         account: principal.account.clone(),
         user_id: principal.user_id.clone(),
         role_arn: role_of_session(&principal.arn),
+        temporary: verified.temporary,
     };
     tracing::info!(
         method = %parts.method,

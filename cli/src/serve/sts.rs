@@ -20,6 +20,8 @@ pub struct Caller {
     pub user_id: String,
     /// The role of a role session.
     pub role_arn: Option<String>,
+    /// Whether the caller signed with temporary credentials (a session).
+    pub temporary: bool,
 }
 
 /// An STS answer: status and XML.
@@ -238,6 +240,9 @@ fn assume_role(
             .keys
             .insert("sts:ExternalId".into(), vec![id.clone()]);
     }
+    context
+        .keys
+        .insert("sts:RoleSessionName".into(), vec![session_name.clone()]);
     // The caller's own policies: a user's, or the role's of a role session.
     let identity: Vec<&sigv4::policy::Policy> = match &caller.role_arn {
         Some(own) => iam
@@ -308,10 +313,7 @@ fn get_session_token(
     now: OffsetDateTime,
     request_id: &str,
 ) -> Answer {
-    if caller.role_arn.is_some()
-        || caller.arn.contains(":assumed-role/")
-        || caller.arn.contains(":sts::")
-    {
+    if caller.temporary || caller.role_arn.is_some() || caller.arn.contains(":assumed-role/") {
         return error(
             403,
             "AccessDenied",
