@@ -108,9 +108,25 @@ impl std::error::Error for ProfileError {}
 
 /// One profile's properties. Nested properties (`s3 =` followed by indented
 /// `key = value` lines) are kept as `parent.key`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows every property but the secret key and session token.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Profile {
     properties: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in &self.properties {
+            if matches!(key.as_str(), "aws_secret_access_key" | "aws_session_token") {
+                map.entry(key, &"<redacted>");
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()
+    }
 }
 
 impl Profile {
@@ -233,9 +249,13 @@ impl ProfileFile {
                 last_key = None;
                 continue;
             }
-            let (key, value) = trimmed
-                .split_once('=')
-                .ok_or_else(|| error(n, format!("expected `key = value`, got {trimmed:?}")))?;
+            let (key, value) = trimmed.split_once('=').ok_or_else(|| {
+                error(
+                    n,
+                    "expected `key = value` (the line is not repeated: it may hold a secret)"
+                        .to_string(),
+                )
+            })?;
             let key = key.trim();
             if key.is_empty() {
                 return Err(error(n, "a property has no name".into()));

@@ -203,6 +203,20 @@ struct State {
     refreshing: bool,
 }
 
+/// Dropped only when a source's fetch unwinds.
+struct RefreshGuard<'a> {
+    state: &'a Mutex<State>,
+    refreshed: &'a Condvar,
+}
+
+impl Drop for RefreshGuard<'_> {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.refreshing = false;
+        self.refreshed.notify_all();
+    }
+}
+
 /// Credentials from a source, cached until they near their expiry. One refresh runs at a
 /// time however many threads ask: in the advisory window the others get the held
 /// credentials, in the mandatory window they wait for the refresh.
@@ -264,7 +278,7 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
                 Some(Zone::Advisory) => {
                     state.refreshing = true;
                     drop(state);
-                    let fetched = self.source.fetch();
+                    let fetched = self.fetch_guarded();
                     let mut state = self.lock();
                     state.refreshing = false;
                     let held = state.current.clone();
@@ -287,7 +301,7 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
                 Some(Zone::Mandatory) | None => {
                     state.refreshing = true;
                     drop(state);
-                    let fetched = self.source.fetch();
+                    let fetched = self.fetch_guarded();
                     let mut state = self.lock();
                     state.refreshing = false;
                     if let Ok(fresh) = &fetched {
@@ -298,6 +312,18 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
                 }
             }
         }
+    }
+
+    /// Fetches from the source. Should the source panic, the refresh is marked over and
+    /// the waiting threads are woken, so that they try again rather than wait forever.
+    fn fetch_guarded(&self) -> Result<Credentials, String> {
+        let guard = RefreshGuard {
+            state: &self.state,
+            refreshed: &self.refreshed,
+        };
+        let fetched = self.source.fetch();
+        std::mem::forget(guard);
+        fetched
     }
 
     fn zone(&self, credentials: &Credentials, now: OffsetDateTime) -> Zone {

@@ -105,13 +105,24 @@ pub(crate) fn hex_sha256(data: &[u8]) -> [u8; 64] {
     out
 }
 
-/// What a header signature adds to the request.
-#[derive(Debug, Clone)]
+/// What a header signature adds to the request. `Debug` leaves out the session token.
+#[derive(Clone)]
 pub struct SigningOutput<'c> {
     date: AmzDate,
     authorization: String,
     content_sha256: Option<PayloadHash>,
     session_token: Option<&'c str>,
+}
+
+impl std::fmt::Debug for SigningOutput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningOutput")
+            .field("date", &self.date)
+            .field("authorization", &self.authorization)
+            .field("content_sha256", &self.content_sha256)
+            .field("session_token", &self.session_token.map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl SigningOutput<'_> {

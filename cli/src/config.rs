@@ -25,7 +25,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
@@ -41,7 +41,7 @@ struct File {
 }
 
 /// `[server]`: what `serve` needs beyond the verifier.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServerSection {
     /// The key that seals session tokens, 32 bytes in base64; random at start when absent.
@@ -50,7 +50,7 @@ struct ServerSection {
     allow_short_sessions: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AccessKey {
     access_key_id: Spanned<String>,
@@ -58,7 +58,7 @@ struct AccessKey {
 }
 
 /// `[[users]]`: an IAM user with access keys and identity policies.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UserSection {
     arn: Spanned<String>,
@@ -71,7 +71,7 @@ struct UserSection {
 }
 
 /// `[[roles]]`: a role with its trust policy, identity policies and maximum session.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RoleSection {
     arn: Spanned<String>,
@@ -104,12 +104,23 @@ pub struct Role {
 }
 
 /// What `serve` reads from the configuration.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Iam {
     pub users: Vec<User>,
     pub roles: Vec<Role>,
     pub token_key: Option<[u8; 32]>,
     pub allow_short_sessions: bool,
+}
+
+impl fmt::Debug for Iam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iam")
+            .field("users", &self.users)
+            .field("roles", &self.roles)
+            .field("token_key", &self.token_key.map(|_| "<redacted>"))
+            .field("allow_short_sessions", &self.allow_short_sessions)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,7 +132,7 @@ struct Settings {
     allow_unsigned_payload: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Credential {
     access_key_id: Spanned<String>,

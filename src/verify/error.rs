@@ -35,7 +35,9 @@ pub enum AuthLocation {
     Query,
 }
 
-/// Why a request is not authentic, with what explains it. No variant holds a secret.
+/// Why a request is not authentic, with what explains it. No variant holds a secret key;
+/// the canonical request in [`VerifyError::SignatureDoesNotMatch`] repeats what the client
+/// sent, its session token included (S3 returns it the same way), so log it with care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VerifyError {

@@ -15,6 +15,7 @@ mod error;
 mod parse;
 mod store;
 
+use std::fmt;
 use std::sync::Arc;
 
 use subtle::ConstantTimeEq;
@@ -139,7 +140,6 @@ pub struct Verifier {
 }
 
 /// A request whose claims parsed and passed every check that needs no secret.
-#[derive(Debug)]
 pub struct Pending<'r> {
     request: &'r SignableRequest<'r>,
     claims: Claims<'r>,
@@ -153,6 +153,18 @@ pub struct Pending<'r> {
     declared: Option<[u8; 32]>,
     streaming: Option<StreamingPayload>,
     body: Body<'r>,
+}
+
+/// Shows the claims (the session token redacted) and the dates, not the request: its
+/// headers carry the token and the signature.
+impl fmt::Debug for Pending<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("claims", &self.claims)
+            .field("date", &self.date)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

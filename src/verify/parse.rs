@@ -22,10 +22,20 @@ pub(crate) struct CredentialParts<'r> {
 }
 
 /// The session token as sent: a header value, or a query value still percent-encoded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) enum TokenRef<'r> {
     Header(&'r [u8]),
     Query(&'r str),
+}
+
+impl std::fmt::Debug for TokenRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = match self {
+            Self::Header(_) => "Header",
+            Self::Query(_) => "Query",
+        };
+        f.debug_tuple(place).field(&"<redacted>").finish()
+    }
 }
 
 /// What the request claims, parsed but not yet checked against a secret.

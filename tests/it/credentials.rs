@@ -176,6 +176,25 @@ fn malformed_files_name_the_file_and_line() {
 }
 
 #[test]
+fn secrets_stay_out_of_errors_and_debug_output() {
+    let broken = "[default]\naws_secret_access_key: wJalrXUtnFEMI\n";
+    let err = ProfileFile::parse(FileKind::Credentials, "credentials", broken).expect_err("colon");
+    assert!(!err.to_string().contains("wJalr"), "{err}");
+    let text = "[default]\nregion = eu-west-1\naws_access_key_id = AKID\n\
+                aws_secret_access_key = wJalrXUtnFEMI\naws_session_token = FwoGZX\n";
+    let file = ProfileFile::parse(FileKind::Credentials, "credentials", text).expect("valid");
+    let shown = format!("{file:?} {:?}", ProfileSet::new(None, Some(file.clone())));
+    assert!(
+        !shown.contains("wJalr") && !shown.contains("FwoGZX"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("eu-west-1") && shown.contains("AKID"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn the_environment() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| {
@@ -454,6 +473,31 @@ fn a_failed_advisory_refresh_keeps_serving_valid_credentials() {
     assert_eq!(issuer.calls.load(Ordering::SeqCst), 3);
     issuer.fail.store(false, Ordering::SeqCst);
     assert_eq!(cache.get().expect("refreshed").access_key_id(), "ASIA3");
+}
+
+/// A source that panics once, then issues credentials.
+struct PanicsOnce(AtomicUsize);
+
+impl sigv4::provider::CredentialSource for PanicsOnce {
+    fn fetch(&self) -> Result<Credentials, String> {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("the source failed badly");
+        }
+        Credentials::new("ASIAAFTER", "secret").map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_panicking_source_does_not_leave_the_cache_refreshing_forever() {
+    let cache = Arc::new(CachedCredentials::new(PanicsOnce(AtomicUsize::new(0))));
+    let first = std::thread::spawn({
+        let cache = cache.clone();
+        move || cache.get()
+    });
+    assert!(first.join().is_err(), "the fetch panicked");
+    // Were the refresh still marked as running, this would wait forever.
+    let got = cache.get().expect("the second fetch succeeds");
+    assert_eq!(got.access_key_id(), "ASIAAFTER");
 }
 
 #[test]

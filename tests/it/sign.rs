@@ -90,6 +90,9 @@ fn token_after_signing_is_sent_but_not_signed() {
     assert!(out
         .authorization()
         .contains("SignedHeaders=host;x-amz-date,"));
+    let shown = format!("{out:?}");
+    assert!(!shown.contains("tok\""), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
     // Without a token at all, the signature is the suite's get-vanilla one.
     assert_eq!(
         out.signature(),

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 /// The first bytes of every token, so that a token from elsewhere is told apart at once.
 const PREFIX: &str = "SV4S1";
 
-/// What a session token seals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a session token seals. `Debug` leaves out the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub secret_access_key: String,
     /// Unix seconds.
@@ -28,6 +28,18 @@ pub struct Session {
     pub session_name: Option<String>,
     /// Who asked for the session.
     pub source_identity: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("expires", &self.expires)
+            .field("arn", &self.arn)
+            .field("user_id", &self.user_id)
+            .field("account", &self.account)
+            .field("role_arn", &self.role_arn)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
