@@ -350,29 +350,43 @@ fn texts(xml: &[u8]) -> Result<Vec<(String, String)>, StsError> {
     let mut reader = Reader::from_reader(xml);
     let mut path: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    // An element's text arrives in pieces: runs of text, with each entity reference
+    // (`&apos;`, `&#233;`) an event of its own.
+    let mut text = String::new();
     let malformed = |message: String| StsError::MalformedResponse { message };
+    let flush = |path: &[String], text: &mut String, out: &mut Vec<(String, String)>| {
+        if !text.trim().is_empty() {
+            out.push((path.join("/"), text.trim().to_owned()));
+        }
+        text.clear();
+    };
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
+                flush(&path, &mut text, &mut out);
                 path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                 if path.len() > 16 {
                     return Err(malformed("the XML nests too deep".into()));
                 }
             }
             Ok(Event::End(_)) => {
+                flush(&path, &mut text, &mut out);
                 path.pop();
             }
             Ok(Event::Text(t)) => {
-                let text = t
-                    .decode()
-                    .map_err(|e| malformed(e.to_string()))
-                    .and_then(|d| {
-                        quick_xml::escape::unescape(&d)
-                            .map(|u| u.into_owned())
-                            .map_err(|e| malformed(e.to_string()))
-                    })?;
-                if !text.trim().is_empty() {
-                    out.push((path.join("/"), text.trim().to_owned()));
+                text.push_str(&t.decode().map_err(|e| malformed(e.to_string()))?);
+            }
+            Ok(Event::CData(t)) => {
+                text.push_str(&t.decode().map_err(|e| malformed(e.to_string()))?);
+            }
+            Ok(Event::GeneralRef(r)) => {
+                let name = r.decode().map_err(|e| malformed(e.to_string()))?;
+                if let Some(c) = r.resolve_char_ref().map_err(|e| malformed(e.to_string()))? {
+                    text.push(c);
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&name) {
+                    text.push_str(s);
+                } else {
+                    return Err(malformed(format!("unknown entity &{name};")));
                 }
             }
             Ok(Event::Eof) => break,

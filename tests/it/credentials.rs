@@ -341,6 +341,23 @@ fn sts_responses_parse() {
         sts::parse_get_caller_identity(403, fixture("sts/error-expired-token.xml").as_bytes())
             .expect_err("an error");
     assert_eq!(expired.code(), Some("ExpiredToken"));
+    // Entity references split the text into pieces; the message comes back whole.
+    let quoted = b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+        <Message>User &apos;bob&apos; &amp; caf&#233; <![CDATA[<x>]]> denied</Message>\
+        </Error></ErrorResponse>";
+    match sts::parse_assume_role(403, quoted) {
+        Err(StsError::Service { message, .. }) => {
+            assert_eq!(message, "User 'bob' & caf\u{e9} <x> denied")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        sts::parse_assume_role(
+            403,
+            b"<ErrorResponse><Error><Code>&bogus;</Code></Error></ErrorResponse>"
+        ),
+        Err(StsError::MalformedResponse { .. })
+    ));
     assert!(matches!(
         sts::parse_assume_role(200, fixture("sts/truncated.xml").as_bytes()),
         Err(StsError::MalformedResponse { .. })
