@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
 USER1 = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 BOB = ("AKIABOBEXAMPLE000001", "bobsecretbobsecretbobsecretbobsecret0001")
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/marketingadminrole"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/marketing/marketingadminrole"
 CHAINED = f"arn:aws:iam::{ACCOUNT}:role/chained"
 PARTNER = f"arn:aws:iam::{ACCOUNT}:role/partner"
 

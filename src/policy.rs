@@ -190,16 +190,30 @@ pub struct RequestContext<'a> {
     pub action: &'a str,
     /// The resource's ARN.
     pub resource: &'a str,
-    /// Condition keys (`sts:ExternalId`, ...). `aws:PrincipalArn` and
-    /// `aws:PrincipalAccount` are answered from the fields above.
+    /// Condition keys (`sts:ExternalId`, ...). `aws:PrincipalAccount` is answered from the
+    /// fields above, and so is `aws:PrincipalArn` unless given here: a session's ARN names
+    /// its role without the role's path, so a caller that knows the role's full ARN puts it
+    /// under `aws:PrincipalArn`, where principal matching finds it too.
     pub keys: BTreeMap<String, Vec<String>>,
 }
 
 impl RequestContext<'_> {
+    /// The role of a role session: as given under `aws:PrincipalArn`, else from the ARN.
+    fn session_role(&self) -> Option<String> {
+        session_role_arn(self.principal_arn)?;
+        let given = self
+            .keys
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
+            .and_then(|(_, v)| v.first().cloned());
+        given.or_else(|| session_role_arn(self.principal_arn))
+    }
+
     fn values(&self, key: &str) -> Vec<String> {
         if key.eq_ignore_ascii_case("aws:PrincipalArn") {
             // For a role session, IAM gives the role's ARN.
-            return vec![role_of_session(self.principal_arn)
+            return vec![self
+                .session_role()
                 .unwrap_or_else(|| self.principal_arn.to_owned())];
         }
         if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
@@ -441,7 +455,7 @@ fn principal_match(
     if principals.any {
         return Some(PrincipalMatch::Named);
     }
-    let session_role = role_of_session(request.principal_arn);
+    let session_role = request.session_role();
     let mut account = false;
     for name in &principals.aws {
         if name == request.principal_arn || Some(name.as_str()) == session_role.as_deref() {
@@ -464,8 +478,10 @@ fn principal_match(
     account.then_some(PrincipalMatch::Account)
 }
 
-/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` → `arn:aws:iam::ACCOUNT:role/ROLE`.
-fn role_of_session(arn: &str) -> Option<String> {
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` → `arn:aws:iam::ACCOUNT:role/ROLE`;
+/// `None` for any other ARN. A role's path is not in its sessions' ARNs, so a role with a
+/// path comes back without it.
+pub fn session_role_arn(arn: &str) -> Option<String> {
     let rest = arn.strip_prefix("arn:aws:sts::")?;
     let (account, resource) = rest.split_once(':')?;
     let path = resource.strip_prefix("assumed-role/")?;
@@ -560,11 +576,11 @@ mod tests {
     #[test]
     fn sessions_belong_to_their_role() {
         assert_eq!(
-            role_of_session("arn:aws:sts::123456789012:assumed-role/admin/alice").as_deref(),
+            session_role_arn("arn:aws:sts::123456789012:assumed-role/admin/alice").as_deref(),
             Some("arn:aws:iam::123456789012:role/admin")
         );
         assert_eq!(
-            role_of_session("arn:aws:iam::123456789012:user/alice"),
+            session_role_arn("arn:aws:iam::123456789012:user/alice"),
             None
         );
     }

@@ -384,3 +384,36 @@ fn a_sessions_principal_arn_is_its_roles() {
     let user = request(ALICE, "111122223333", "s3:GetObject", "*");
     assert_eq!(evaluate(&[&policy], &user), Decision::ImplicitDeny);
 }
+
+#[test]
+fn a_role_path_given_by_the_caller_counts() {
+    // The session's ARN has no path; the caller that knows the role supplies its full ARN.
+    let full = "arn:aws:iam::111122223333:role/ops/admin";
+    let trust = Policy::parse(&format!(
+        r#"{{"Statement":{{"Effect":"Allow","Principal":{{"AWS":"{full}"}},"Action":"sts:AssumeRole"}}}}"#
+    ))
+    .expect("valid");
+    let mut session = request(
+        "arn:aws:sts::111122223333:assumed-role/admin/alice",
+        "111122223333",
+        "sts:AssumeRole",
+        "arn:aws:iam::111122223333:role/next",
+    );
+    assert_eq!(
+        evaluate_resource_policy(&trust, &session).0,
+        Decision::ImplicitDeny
+    );
+    session
+        .keys
+        .insert("aws:PrincipalArn".into(), vec![full.into()]);
+    assert_eq!(
+        evaluate_resource_policy(&trust, &session).0,
+        Decision::Allow
+    );
+    let condition = Policy::parse(&format!(
+        r#"{{"Statement":{{"Effect":"Allow","Action":"*","Resource":"*",
+            "Condition":{{"StringEquals":{{"aws:PrincipalArn":"{full}"}}}}}}}}"#
+    ))
+    .expect("valid");
+    assert_eq!(evaluate(&[&condition], &session), Decision::Allow);
+}

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tower::{Layer, Service};
 
-use crate::config::Config;
+use crate::config::{Config, Iam};
 use sts::Caller;
 use token::Sealer;
 
@@ -170,7 +170,7 @@ async fn app(
         arn: principal.arn.clone(),
         account: principal.account.clone(),
         user_id: principal.user_id.clone(),
-        role_arn: role_of_session(&principal.arn),
+        role_arn: role_of_session(&state.iam, &principal.arn),
         temporary: verified.temporary,
     };
     tracing::info!(
@@ -225,12 +225,14 @@ async fn app(
     Ok(respond(200, "application/json", format!("{identity}\n")))
 }
 
-/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` → the role's ARN.
-fn role_of_session(arn: &str) -> Option<String> {
-    let rest = arn.strip_prefix("arn:aws:sts::")?;
-    let (account, resource) = rest.split_once(':')?;
-    let (role, _) = resource.strip_prefix("assumed-role/")?.rsplit_once('/')?;
-    Some(format!("arn:aws:iam::{account}:role/{role}"))
+/// The role of a session's ARN, with its path when the configuration has the role (the
+/// session's ARN leaves the path out).
+fn role_of_session(iam: &Iam, arn: &str) -> Option<String> {
+    let bare = sigv4::policy::session_role_arn(arn)?;
+    let configured = iam.roles.iter().find(|role| {
+        bare.strip_prefix(&format!("arn:aws:iam::{}:role/", role.account)) == Some(&role.name)
+    });
+    Some(configured.map_or(bare, |role| role.arn.clone()))
 }
 
 /// Serves until SIGINT or SIGTERM. `ready` receives the bound address.

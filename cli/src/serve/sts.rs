@@ -243,6 +243,11 @@ fn assume_role(
     context
         .keys
         .insert("sts:RoleSessionName".into(), vec![session_name.clone()]);
+    if let Some(own) = &caller.role_arn {
+        context
+            .keys
+            .insert("aws:PrincipalArn".into(), vec![own.clone()]);
+    }
     // The caller's own policies: a user's, or the role's of a role session.
     let identity: Vec<&sigv4::policy::Policy> = match &caller.role_arn {
         Some(own) => iam
