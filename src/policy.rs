@@ -8,7 +8,9 @@
 //! the condition operators `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`,
 //! `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `ArnEquals`, `ArnLike`,
 //! `ArnNotEquals`, `ArnNotLike`, `Bool`, `Null`, each also with `IfExists`. An operator
-//! outside that set is an error when the policy is parsed, not a silent mismatch.
+//! outside that set is an error when the policy is parsed, not a silent mismatch. The
+//! `Arn` operators compare the six colon-separated parts one by one, each with wildcards,
+//! as IAM does (so `ArnEquals` is `ArnLike`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,14 +116,16 @@ impl Operator {
     /// Whether one request value matches one policy value (before negation).
     fn matches(self, request: &str, policy: &str) -> bool {
         match self {
-            Self::StringEquals | Self::StringNotEquals | Self::ArnEquals | Self::ArnNotEquals => {
-                request == policy
-            }
+            Self::StringEquals | Self::StringNotEquals => request == policy,
             Self::StringEqualsIgnoreCase | Self::StringNotEqualsIgnoreCase => {
                 request.eq_ignore_ascii_case(policy)
             }
-            Self::StringLike | Self::StringNotLike | Self::ArnLike | Self::ArnNotLike => {
+            Self::StringLike | Self::StringNotLike => {
                 wildcard(policy.as_bytes(), request.as_bytes(), false)
+            }
+            // IAM treats `ArnEquals` as `ArnLike`: wildcards in each of the six parts.
+            Self::ArnEquals | Self::ArnNotEquals | Self::ArnLike | Self::ArnNotLike => {
+                arn_like(policy, request)
             }
             Self::Bool => request.eq_ignore_ascii_case(policy),
             Self::Null => false,
@@ -247,6 +251,27 @@ pub enum PrincipalMatch {
     Account,
 }
 
+/// Matches an ARN against a pattern part by part: `arn`, partition, service, region,
+/// account and resource (which may hold colons), so that a `*` never spans a colon
+/// between parts. A value that is not an ARN matches nothing.
+fn arn_like(pattern: &str, arn: &str) -> bool {
+    let mut pattern_parts = pattern.splitn(6, ':');
+    let mut arn_parts = arn.splitn(6, ':');
+    let mut compared = 0;
+    loop {
+        match (pattern_parts.next(), arn_parts.next()) {
+            (Some(p), Some(a)) => {
+                if !wildcard(p.as_bytes(), a.as_bytes(), false) {
+                    return false;
+                }
+                compared += 1;
+            }
+            (None, None) => return compared == 6,
+            _ => return false,
+        }
+    }
+}
+
 /// Matches `pattern` (`*` any run, `?` one character) against `text`.
 fn wildcard(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
     let eq = |a: u8, b: u8| {
@@ -256,11 +281,21 @@ fn wildcard(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
             a == b
         }
     };
+    // A UTF-8 continuation byte: `?` never starts there, so it takes a whole character.
+    let continues = |b: u8| b & 0xC0 == 0x80;
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len()
-            && (pattern[p] == b'?' || (pattern[p] != b'*' && eq(pattern[p], text[t])))
+        if p < pattern.len() && pattern[p] == b'?' && !continues(text[t]) {
+            p += 1;
+            t += 1;
+            while t < text.len() && continues(text[t]) {
+                t += 1;
+            }
+        } else if p < pattern.len()
+            && pattern[p] != b'?'
+            && pattern[p] != b'*'
+            && eq(pattern[p], text[t])
         {
             p += 1;
             t += 1;
@@ -571,6 +606,38 @@ mod tests {
             );
         }
         assert!(wildcard(b"sts:assumerole", b"sts:AssumeRole", true));
+        // `?` is one character, however many bytes it takes.
+        assert!(wildcard("caf?".as_bytes(), "caf\u{e9}".as_bytes(), false));
+        assert!(!wildcard("caf??".as_bytes(), "caf\u{e9}".as_bytes(), false));
+        assert!(wildcard("*?".as_bytes(), "\u{1F600}".as_bytes(), false));
+    }
+
+    #[test]
+    fn arns_match_part_by_part() {
+        for (pattern, arn, want) in [
+            (
+                "arn:aws:iam::123456789012:role/*",
+                "arn:aws:iam::123456789012:role/a/b",
+                true,
+            ),
+            (
+                "arn:aws:iam::*:role/admin",
+                "arn:aws:iam::111122223333:role/admin",
+                true,
+            ),
+            (
+                "arn:aws:*:role/admin",
+                "arn:aws:iam::111122223333:role/admin",
+                false,
+            ),
+            ("arn:*", "arn:aws:iam::111122223333:role/admin", false),
+            ("arn:aws:s3:::bucket/a:b", "arn:aws:s3:::bucket/a:b", true),
+            ("arn:aws:iam::1?3:root", "arn:aws:iam::123:root", true),
+            ("*", "not-an-arn", false),
+            ("arn:aws:iam::123:role/x", "arn:aws:iam::123:role/X", false),
+        ] {
+            assert_eq!(arn_like(pattern, arn), want, "{pattern} ~ {arn}");
+        }
     }
 
     #[test]
