@@ -190,12 +190,9 @@ impl ProfileFile {
                     ));
                 };
                 let profile = out.profiles.entry(name.clone()).or_default();
-                let parent_empty = profile.properties.get(key).is_some_and(String::is_empty)
-                    || profile
-                        .properties
-                        .keys()
-                        .any(|k| k.starts_with(&format!("{key}.")));
-                if parent_empty {
+                // A property with an empty value keeps that value while sub-properties
+                // follow it.
+                if profile.properties.get(key).is_some_and(String::is_empty) {
                     let (sub, value) = trimmed.split_once('=').ok_or_else(|| {
                         error(
                             n,
@@ -268,9 +265,18 @@ impl ProfileFile {
             };
             if let Some(name) = current {
                 let profile = out.profiles.entry(name.clone()).or_default();
-                profile
+                // A repeated parent replaces its sub-properties. They sort together, so
+                // finding them costs a lookup rather than a pass over the profile.
+                let prefix = format!("{key}.");
+                let nested: Vec<String> = profile
                     .properties
-                    .retain(|k, _| !k.starts_with(&format!("{key}.")));
+                    .range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in nested {
+                    profile.properties.remove(&k);
+                }
                 profile
                     .properties
                     .insert(key.to_owned(), value.trim().to_owned());

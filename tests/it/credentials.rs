@@ -563,3 +563,28 @@ fn sixteen_threads_cause_one_refresh_per_expiry() {
         assert_eq!(keys[0], format!("ASIA{}", round - 1));
     }
 }
+
+#[test]
+fn a_repeated_parent_replaces_its_sub_properties_and_big_files_parse() {
+    let text = "[default]\ns3 =\n  a = 1\n  b = 2\ns3x = keep\ns3 =\n  c = 3\n";
+    let file = ProfileFile::parse(FileKind::Credentials, "credentials", text).expect("valid");
+    let profile = file.profile("default").expect("present");
+    let keys: Vec<&str> = profile.properties().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["s3", "s3.c", "s3x"]);
+    // 100,000 sub-properties under one parent: linear work, not a scan per line.
+    let mut big = String::from("[default]\nparent =\n");
+    for i in 0..100_000 {
+        big.push_str(&format!("  key{i} = {i}\n"));
+    }
+    let start = std::time::Instant::now();
+    let file = ProfileFile::parse(FileKind::Credentials, "credentials", &big).expect("valid");
+    let profile = file.profile("default").expect("present");
+    assert_eq!(profile.get("parent.key99999"), Some("99999"));
+    assert_eq!(profile.properties().count(), 100_001);
+    // Generous for a debug build; a parser that scans every key per line is far slower.
+    assert!(
+        start.elapsed() < StdDuration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
