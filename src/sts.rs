@@ -482,12 +482,13 @@ pub fn parse_get_caller_identity(status: u16, body: &[u8]) -> Result<CallerIdent
 /// Assumes each role of a profile's chain in turn, starting from `base`, sending requests
 /// through `transport` (the caller's HTTP client: request in, status and body out).
 /// `session_name` names sessions whose profile sets none; `mfa_code` supplies a code for
-/// steps with `mfa_serial`.
+/// steps with `mfa_serial`. Each request is signed at the `clock`'s time when it is made,
+/// so a slow prompt for a code does not leave the later requests signed in the past.
 pub fn assume_role_chain(
     base: Credentials,
     steps: &[AssumeRoleStep],
     endpoint: &Endpoint,
-    time: OffsetDateTime,
+    clock: &impl crate::provider::Clock,
     session_name: &str,
     mut mfa_code: impl FnMut(&str) -> Option<String>,
     mut transport: impl FnMut(http::Request<Vec<u8>>) -> Result<(u16, Vec<u8>), String>,
@@ -510,7 +511,7 @@ pub fn assume_role_chain(
             })?;
             input.mfa = Some((serial.clone(), code));
         }
-        let request = assume_role_request(endpoint, &credentials, time, &input)?;
+        let request = assume_role_request(endpoint, &credentials, clock.now(), &input)?;
         let (status, body) =
             transport(request).map_err(|message| StsError::Transport { message })?;
         let assumed = parse_assume_role(status, &body)?;

@@ -375,20 +375,33 @@ fn a_role_chain_runs_over_the_callers_transport() {
         panic!("static base")
     };
     let mut sent = Vec::new();
+    let mut dates = Vec::new();
+    // Before the fixture's credentials expire: the second step signs with them.
+    let clock = FakeClock::at(datetime!(2019-11-09 12:00 UTC));
     let assumed = sts::assume_role_chain(
         base,
         &plan.steps,
         &endpoint(),
-        // Before the fixture's credentials expire: the second step signs with them.
-        datetime!(2019-11-09 12:00 UTC),
+        &clock,
         "sigv4",
-        |serial| (serial == "arn:aws:iam::123456789012:mfa/user1").then(|| "123456".to_owned()),
+        |serial| {
+            // The user takes seven minutes to type the code.
+            clock.set(datetime!(2019-11-09 12:07 UTC));
+            (serial == "arn:aws:iam::123456789012:mfa/user1").then(|| "123456".to_owned())
+        },
         |request| {
             sent.push(String::from_utf8_lossy(request.body()).into_owned());
+            dates.push(
+                request.headers()["x-amz-date"]
+                    .to_str()
+                    .expect("ASCII")
+                    .to_owned(),
+            );
             Ok((200, fixture("sts/assume-role.xml").into_bytes()))
         },
     )
     .expect("assumed");
+    assert_eq!(dates, ["20191109T120700Z", "20191109T120700Z"]);
     assert_eq!(assumed.credentials.access_key_id(), "ASIAIOSFODNN7EXAMPLE");
     assert_eq!(sent.len(), 2);
     assert!(sent[0].contains("marketingadminrole") && sent[0].contains("TokenCode=123456"));
