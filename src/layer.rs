@@ -273,12 +273,26 @@ pub fn guess_dialect(verifier: &Verifier, request: &SignableRequest<'_>, body: &
     }
 }
 
-fn escape(text: &str) -> String {
+/// `text` with XML's five special characters escaped, for element content.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
+}
+
+/// The query protocol's `<ErrorResponse>` (STS, IAM, SQS and the like), for errors a
+/// service finds after the signature checked out, such as `AccessDenied`. A status of 500
+/// and up is the `Receiver`'s fault, anything else the `Sender`'s.
+pub fn query_error_document(status: u16, code: &str, message: &str, request_id: &str) -> String {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{}</RequestId>\n</ErrorResponse>\n",
+        escape(code),
+        escape(message),
+        escape(request_id)
+    )
 }
 
 /// An error as AWS answers it: S3's `<Error>` document (with `CanonicalRequest` and
@@ -323,18 +337,9 @@ pub fn error_response(
                     "\n\nThe Canonical String for this request should have been\n'{canonical_request}'\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n"
                 ));
             }
-            let kind = if aws.status >= 500 {
-                "Receiver"
-            } else {
-                "Sender"
-            };
             (
                 "text/xml",
-                format!(
-                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
-                    aws.code,
-                    escape(&message)
-                ),
+                query_error_document(aws.status, aws.code, &message, request_id),
             )
         }
     };

@@ -183,3 +183,17 @@ async fn aws_chunked_bodies_reach_the_service_decoded() {
         (200, "arn:aws:iam::123456789012:user/alice|20000|zzzzz")
     );
 }
+
+#[test]
+fn query_errors_are_escaped_and_typed() {
+    let doc = sigv4::layer::query_error_document(403, "AccessDenied", "user 'a' & <b>", "rid-1");
+    assert!(doc.contains("<Type>Sender</Type>"), "{doc}");
+    assert!(doc.contains("<Code>AccessDenied</Code>"), "{doc}");
+    assert!(
+        doc.contains("<Message>user &apos;a&apos; &amp; &lt;b&gt;</Message>"),
+        "{doc}"
+    );
+    assert!(doc.contains("<RequestId>rid-1</RequestId>"), "{doc}");
+    let doc = sigv4::layer::query_error_document(503, "ServiceUnavailable", "later", "r");
+    assert!(doc.contains("<Type>Receiver</Type>"), "{doc}");
+}

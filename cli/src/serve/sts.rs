@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use sigv4::layer::{escape, query_error_document};
 use sigv4::policy::{evaluate, evaluate_resource_policy, Decision, PrincipalMatch, RequestContext};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -30,23 +31,11 @@ pub struct Answer {
     pub body: String,
 }
 
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
 /// STS's `ErrorResponse`.
 pub fn error(status: u16, code: &str, message: &str, request_id: &str) -> Answer {
-    let kind = if status >= 500 { "Receiver" } else { "Sender" };
     Answer {
         status,
-        body: format!(
-            "<ErrorResponse xmlns=\"{XMLNS}\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{code}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
-            escape(message)
-        ),
+        body: query_error_document(status, code, message, request_id),
     }
 }
 
