@@ -188,6 +188,27 @@ fn at<T>(text: &str, spanned: &Spanned<T>, message: impl fmt::Display) -> Config
     ))
 }
 
+/// Checks a key pair before it joins `store`: an id of letters and digits not seen
+/// before, and a secret. Returns the id.
+fn check_key_pair<'k>(
+    text: &str,
+    store: &InMemoryStore,
+    id: &'k Spanned<String>,
+    secret: &Spanned<String>,
+) -> Result<&'k String, ConfigError> {
+    let akid = id.get_ref();
+    if akid.is_empty() || !akid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(at(text, id, "access_key_id must be letters and digits"));
+    }
+    if sigv4::CredentialStore::lookup(store, akid).is_some() {
+        return Err(at(text, id, format!("access_key_id {akid} appears twice")));
+    }
+    if secret.get_ref().is_empty() {
+        return Err(at(text, secret, "secret_access_key is empty"));
+    }
+    Ok(akid)
+}
+
 fn time(text: &str, value: &Spanned<String>, key: &str) -> Result<OffsetDateTime, ConfigError> {
     OffsetDateTime::parse(value.get_ref(), &Rfc3339).map_err(|e| {
         at(
@@ -243,28 +264,7 @@ fn iam(
             .ok_or_else(|| at(text, &user.arn, format!("{arn:?} is not a user ARN")))?;
         let user_id = user.user_id.unwrap_or_else(|| id_from("AIDA", arn));
         for key in &user.access_keys {
-            let akid = key.access_key_id.get_ref();
-            if akid.is_empty() || !akid.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(at(
-                    text,
-                    &key.access_key_id,
-                    "access_key_id must be letters and digits",
-                ));
-            }
-            if sigv4::CredentialStore::lookup(store, akid).is_some() {
-                return Err(at(
-                    text,
-                    &key.access_key_id,
-                    format!("access_key_id {akid} appears twice"),
-                ));
-            }
-            if key.secret_access_key.get_ref().is_empty() {
-                return Err(at(
-                    text,
-                    &key.secret_access_key,
-                    "secret_access_key is empty",
-                ));
-            }
+            let akid = check_key_pair(text, store, &key.access_key_id, &key.secret_access_key)?;
             store.insert(
                 StoredCredential::new(akid.clone(), key.secret_access_key.get_ref().clone())
                     .principal(Principal {
@@ -355,24 +355,7 @@ impl Config {
         }
         let mut store = InMemoryStore::new();
         for c in file.credentials {
-            let akid = c.access_key_id.get_ref();
-            if akid.is_empty() || !akid.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(at(
-                    text,
-                    &c.access_key_id,
-                    "access_key_id must be letters and digits",
-                ));
-            }
-            if sigv4::CredentialStore::lookup(&store, akid).is_some() {
-                return Err(at(
-                    text,
-                    &c.access_key_id,
-                    format!("access_key_id {akid} appears twice"),
-                ));
-            }
-            if c.secret_access_key.get_ref().is_empty() {
-                return Err(at(text, &c.secret_access_key, "secret_access_key is empty"));
-            }
+            let akid = check_key_pair(text, &store, &c.access_key_id, &c.secret_access_key)?;
             let mut stored =
                 StoredCredential::new(akid.clone(), c.secret_access_key.get_ref().clone());
             if let Some(token) = c.session_token {
@@ -456,6 +439,9 @@ principal = "arn:aws:iam::123456789012:user/alice"
             (GOOD.replace("max_skew_seconds = 900", "max_skew_seconds = \"x\""), 5, ""),
             (GOOD.replace("max_skew_seconds = 900", "max_skew_seconds = -1"), 5, "604800"),
             (format!("{GOOD}\n[[credentials]]\naccess_key_id = \"AKIDEXAMPLE\"\nsecret_access_key = \"x\"\n"), 15, "twice"),
+            (format!("{GOOD}\n[[credentials]]\naccess_key_id = \"AKID-2\"\nsecret_access_key = \"x\"\n"), 15, "letters and digits"),
+            (format!("{GOOD}\n[[credentials]]\naccess_key_id = \"AKID2\"\nsecret_access_key = \"\"\n"), 16, "is empty"),
+            (format!("{GOOD}\n[[users]]\narn = \"arn:aws:iam::123456789012:user/bob\"\naccess_keys = [{{ access_key_id = \"AKIDEXAMPLE\", secret_access_key = \"y\" }}]\n"), 16, "twice"),
         ] {
             let err = Config::parse(&text).expect_err("invalid").0;
             assert!(err.starts_with(&format!("line {line}:")), "{err}");
