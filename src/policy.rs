@@ -204,13 +204,19 @@ pub struct RequestContext<'a> {
 impl RequestContext<'_> {
     /// The role of a role session: as given under `aws:PrincipalArn`, else from the ARN.
     fn session_role(&self) -> Option<String> {
-        session_role_arn(self.principal_arn)?;
+        let from_arn = session_role_arn(self.principal_arn)?;
         let given = self
-            .keys
+            .key("aws:PrincipalArn")
+            .and_then(|v| v.first().cloned());
+        Some(given.unwrap_or(from_arn))
+    }
+
+    /// A condition key's values, the key's case ignored.
+    fn key(&self, key: &str) -> Option<&Vec<String>> {
+        self.keys
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
-            .and_then(|(_, v)| v.first().cloned());
-        given.or_else(|| session_role_arn(self.principal_arn))
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 
     fn values(&self, key: &str) -> Vec<String> {
@@ -223,11 +229,7 @@ impl RequestContext<'_> {
         if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
             return vec![self.principal_account.to_owned()];
         }
-        self.keys
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        self.key(key).cloned().unwrap_or_default()
     }
 }
 
@@ -491,12 +493,12 @@ fn principal_match(
         return Some(PrincipalMatch::Named);
     }
     let session_role = request.session_role();
+    let root = format!("arn:aws:iam::{}:root", request.principal_account);
     let mut account = false;
     for name in &principals.aws {
         if name == request.principal_arn || Some(name.as_str()) == session_role.as_deref() {
             return Some(PrincipalMatch::Named);
         }
-        let root = format!("arn:aws:iam::{}:root", request.principal_account);
         if !request.principal_account.is_empty()
             && (name == request.principal_account || *name == root)
         {

@@ -327,12 +327,9 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
     }
 
     fn zone(&self, credentials: &Credentials, now: OffsetDateTime) -> Zone {
-        let Some(expiry) = credentials.expiry() else {
-            return Zone::Fresh;
-        };
-        if expiry <= now.saturating_add(self.windows.mandatory) {
+        if credentials.expires_within(now, self.windows.mandatory) {
             Zone::Mandatory
-        } else if expiry <= now.saturating_add(self.windows.advisory) {
+        } else if credentials.expires_within(now, self.windows.advisory) {
             Zone::Advisory
         } else {
             Zone::Fresh

@@ -430,14 +430,7 @@ impl<'s, 'c> Start<'s, 'c> {
                 });
             }
         }
-        let date = AmzDate::new(params.time)?;
-        CredentialScope::new(date.date_stamp(), params.region, params.service)?;
-        Ok(Self {
-            date,
-            region: params.region,
-            service: params.service,
-            token: credentials.session_token().map(|t| t.expose()),
-        })
+        Self::new_for_chunks(params, AmzDate::new(params.time)?)
     }
 
     /// The start of a chunk signature chain: the seed request's date and the parameters'

@@ -224,9 +224,9 @@ fn signed_request(
         if i > 0 {
             body.push('&');
         }
-        body.extend(form_encode(name));
+        crate::canonical::query::encode_into(&mut body, name);
         body.push('=');
-        body.extend(form_encode(value));
+        crate::canonical::query::encode_into(&mut body, value);
     }
     let authority = endpoint
         .uri
@@ -252,10 +252,6 @@ fn signed_request(
         .sign_http(&mut request, Payload::Bytes(&payload), &params)
         .map_err(StsError::Signing)?;
     Ok(request)
-}
-
-fn form_encode(text: &str) -> impl Iterator<Item = &str> {
-    percent_encoding::utf8_percent_encode(text, crate::canonical::path::UNRESERVED_ONLY)
 }
 
 /// The signed `AssumeRole` request.
