@@ -158,10 +158,9 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let request_id = format!(
-                "00000000-0000-4000-8000-{:012x}",
-                shared.next_id.fetch_add(1, Ordering::Relaxed)
-            );
+            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+            // Only an error answer carries the id: it is written out only for one.
+            let request_id = || format!("00000000-0000-4000-8000-{id:012x}");
             let (parts, body) = request.into_parts();
             let body = match Limited::new(body, shared.max_body).collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -171,7 +170,7 @@ where
                         limit: shared.max_body,
                     };
                     return Ok(
-                        error_response(&too_large, Dialect::S3, &request_id).map(Either::Right)
+                        error_response(&too_large, Dialect::S3, &request_id()).map(Either::Right)
                     );
                 }
             };
@@ -182,7 +181,7 @@ where
                     inner.call(request).await.map(|r| r.map(Either::Left))
                 }
                 Err((error, dialect)) => {
-                    Ok(error_response(&error, dialect, &request_id).map(Either::Right))
+                    Ok(error_response(&error, dialect, &request_id()).map(Either::Right))
                 }
             }
         })
@@ -194,23 +193,18 @@ fn verify<S: CredentialStore>(
     parts: &http::request::Parts,
     body: &Bytes,
 ) -> Result<(VerifiedRequest, Bytes), (VerifyError, Dialect)> {
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
-    let mut request = SignableRequest::new(parts.method.as_str(), target);
-    let host = parts.uri.authority().map(|a| a.as_str().to_owned());
-    for (name, value) in &parts.headers {
-        request.push_header(name.as_str(), value.as_bytes());
-    }
-    if let (false, Some(host)) = (
-        parts.headers.contains_key(http::header::HOST),
-        host.as_deref(),
-    ) {
-        request.push_header("host", host.as_bytes());
-    }
-    let dialect = guess_dialect(&shared.verifier, &request, body);
-    let fail = |e: VerifyError| (e, dialect);
+    // The payload is the verifier's to read from the body, not the request's to declare.
+    let request = SignableRequest::from_http_parts(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        crate::Payload::default(),
+    );
+    // Which dialect to answer in matters only for an error, so it is guessed only then.
+    let fail = |e: VerifyError| {
+        let dialect = guess_dialect(&shared.verifier, &request, body);
+        (e, dialect)
+    };
     let verified = shared
         .verifier
         .verify(

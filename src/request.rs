@@ -102,21 +102,29 @@ impl<'a> SignableRequest<'a> {
     /// URI's authority (without a default port) when the request has none, as HTTP/1.1
     /// clients send it.
     pub fn from_http<B>(request: &'a http::Request<B>, payload: Payload<'a>) -> Self {
-        let uri = request.uri();
-        let mut headers = Vec::with_capacity(request.headers().len() + 1 + ADDED_HEADERS);
+        Self::from_http_parts(request.method(), request.uri(), request.headers(), payload)
+    }
+
+    /// [`SignableRequest::from_http`] from the request's parts.
+    pub(crate) fn from_http_parts(
+        method: &'a http::Method,
+        uri: &'a Uri,
+        header_map: &'a http::HeaderMap,
+        payload: Payload<'a>,
+    ) -> Self {
+        let mut headers = Vec::with_capacity(header_map.len() + 1 + ADDED_HEADERS);
         headers.extend(
-            request
-                .headers()
+            header_map
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_bytes())),
         );
-        if !request.headers().contains_key(http::header::HOST) {
+        if !header_map.contains_key(http::header::HOST) {
             if let Some(host) = host_from_uri(uri) {
                 headers.push(("host", host.as_bytes()));
             }
         }
         Self {
-            method: request.method().as_str(),
+            method: method.as_str(),
             path: uri.path(),
             query: uri.query(),
             headers,

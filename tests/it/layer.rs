@@ -197,3 +197,22 @@ fn query_errors_are_escaped_and_typed() {
     let doc = sigv4::layer::query_error_document(503, "ServiceUnavailable", "later", "r");
     assert!(doc.contains("<Type>Receiver</Type>"), "{doc}");
 }
+
+#[tokio::test]
+async fn a_request_without_host_is_checked_against_its_authority_as_signed() {
+    // As an HTTP/2 request arrives: no Host header, the authority in the URI with its
+    // default port, which the signer leaves out of `host`.
+    let request = signed(
+        "GET",
+        "https://example.amazonaws.com:443/x",
+        b"",
+        "secret",
+        false,
+    );
+    assert!(!request.headers().contains_key(http::header::HOST));
+    let (status, body) = call(request).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "arn:aws:iam::123456789012:user/alice|0|")
+    );
+}
