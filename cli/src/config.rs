@@ -228,13 +228,16 @@ fn policy(text: &str, document: &Spanned<String>) -> Result<Policy, ConfigError>
 fn id_from(prefix: &str, arn: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(arn.as_bytes());
+    format!("{prefix}{}", id_chars(&digest[..17]))
+}
+
+/// One character of `[A-Z2-7]` per byte, as AWS's ids are written.
+pub fn id_chars(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let tail: String = digest
+    bytes
         .iter()
-        .take(17)
         .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
-        .collect();
-    format!("{prefix}{tail}")
+        .collect()
 }
 
 fn iam(
@@ -259,7 +262,7 @@ fn iam(
     }
     for user in users {
         let arn = user.arn.get_ref();
-        let (account, kind) = parse_arn(arn)
+        let (account, _) = parse_arn(arn)
             .filter(|(_, kind)| kind.starts_with("user/"))
             .ok_or_else(|| at(text, &user.arn, format!("{arn:?} is not a user ARN")))?;
         let user_id = user.user_id.unwrap_or_else(|| id_from("AIDA", arn));
@@ -274,7 +277,6 @@ fn iam(
                     }),
             );
         }
-        let _ = kind;
         out.users.push(User {
             arn: arn.clone(),
             policies: user

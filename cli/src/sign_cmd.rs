@@ -1,6 +1,9 @@
 //! `sigv4 sign`: signs a raw request read from a file or stdin.
 
-use sigv4::{ChunkedBody, Payload, Signer, SigningDetails, SigningError, SigningParams};
+use sigv4::{
+    ChunkedBody, Payload, Signer, SigningDetails, SigningError, SigningParams,
+    TRAILER_SIGNATURE_HEADER,
+};
 
 use crate::http_file::RawRequest;
 
@@ -158,8 +161,8 @@ pub fn chain_signatures(wire: &[u8]) -> (Vec<String>, Option<String>) {
         .map(str::to_owned)
         .collect();
     let trailer = text
-        .match_indices("x-amz-trailer-signature:")
-        .find_map(|(at, m)| text.get(at + m.len()..at + m.len() + 64))
+        .match_indices(TRAILER_SIGNATURE_HEADER)
+        .find_map(|(at, m)| text.get(at + m.len()..)?.strip_prefix(':')?.get(..64))
         .map(str::to_owned);
     (chunks, trailer)
 }

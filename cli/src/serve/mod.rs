@@ -29,8 +29,6 @@ use crate::config::{Config, Iam};
 use sts::Caller;
 use token::Sealer;
 
-/// The largest request body accepted.
-const MAX_BODY: usize = 64 * 1024 * 1024;
 /// How long a request (head and body) may take.
 const REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(30);
 
@@ -110,12 +108,13 @@ pub fn build(config: Config) -> Result<(SigV4Layer<ServeStore>, Arc<State>), Str
         None => token::random()?,
     };
     let sealer = Arc::new(Sealer::new(key));
-    let verifier = Verifier::new(config.settings.clone());
+    let verifier = Verifier::new(config.settings);
     let store = ServeStore {
         store: config.store,
         sealer: sealer.clone(),
     };
-    let layer = SigV4Layer::with_clock(verifier, store, sigv4::provider::SystemClock, MAX_BODY);
+    // The layer's default body limit, 64 MiB, is serve's.
+    let layer = SigV4Layer::new(verifier, store);
     let state = Arc::new(State {
         iam: config.iam,
         sealer,
@@ -170,7 +169,8 @@ async fn app(
         arn: principal.arn.clone(),
         account: principal.account.clone(),
         user_id: principal.user_id.clone(),
-        role_arn: role_of_session(&state.iam, &principal.arn),
+        // Only STS asks which role a session belongs to.
+        role_arn: None,
         temporary: verified.temporary,
     };
     tracing::info!(
@@ -181,6 +181,10 @@ async fn app(
         "verified"
     );
     if verified.service == "sts" {
+        let caller = Caller {
+            role_arn: role_of_session(&state.iam, &caller.arn),
+            ..caller
+        };
         let params = if parts.method == hyper::Method::POST {
             form(&String::from_utf8_lossy(&body))
         } else {
@@ -229,10 +233,15 @@ async fn app(
 /// session's ARN leaves the path out).
 fn role_of_session(iam: &Iam, arn: &str) -> Option<String> {
     let bare = sigv4::policy::session_role_arn(arn)?;
-    let configured = iam.roles.iter().find(|role| {
-        bare.strip_prefix(&format!("arn:aws:iam::{}:role/", role.account)) == Some(&role.name)
-    });
-    Some(configured.map_or(bare, |role| role.arn.clone()))
+    // `arn:aws:iam::ACCOUNT:role/NAME`: the account is the fifth part, the name follows.
+    let mut parts = bare.splitn(6, ':');
+    let account = parts.nth(4)?;
+    let name = parts.next()?.strip_prefix("role/")?;
+    let configured = iam
+        .roles
+        .iter()
+        .find(|role| role.account == account && role.name == name);
+    Some(configured.map_or_else(|| bare.clone(), |role| role.arn.clone()))
 }
 
 /// Serves until SIGINT or SIGTERM. `ready` receives the bound address.

@@ -66,15 +66,8 @@ fn ok(action: &str, result: &str, request_id: &str) -> Answer {
 
 /// A random access key id of temporary credentials: `ASIA` and 16 of `[A-Z2-7]`.
 fn access_key_id() -> Result<String, String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let bytes: [u8; 16] = random()?;
-    Ok(format!(
-        "ASIA{}",
-        bytes
-            .iter()
-            .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
-            .collect::<String>()
-    ))
+    Ok(format!("ASIA{}", crate::config::id_chars(&bytes)))
 }
 
 fn secret() -> Result<String, String> {
@@ -307,7 +300,7 @@ fn get_session_token(
     now: OffsetDateTime,
     request_id: &str,
 ) -> Answer {
-    if caller.temporary || caller.role_arn.is_some() || caller.arn.contains(":assumed-role/") {
+    if caller.temporary || caller.arn.contains(":assumed-role/") {
         return error(
             403,
             "AccessDenied",
