@@ -16,6 +16,16 @@ pub enum StreamingPayload {
 }
 
 impl StreamingPayload {
+    /// Whether each chunk carries a signature (all but `UnsignedWithTrailer`).
+    pub fn chunks_signed(self) -> bool {
+        self != Self::UnsignedWithTrailer
+    }
+
+    /// Whether the body ends with trailing headers (all but `Signed`).
+    pub fn has_trailer(self) -> bool {
+        self != Self::Signed
+    }
+
     /// The sentinel as it appears in the canonical request and `x-amz-content-sha256`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -87,12 +87,16 @@ impl std::fmt::Display for CredentialScope<'_> {
     }
 }
 
-fn check_name(part: &'static str, value: &str) -> Result<(), SigningError> {
-    let ok = !value.is_empty()
+/// Whether `value` can be a region or service name: letters, digits, `-`, `.` and `_`.
+pub(crate) fn is_valid_name(value: &str) -> bool {
+    !value.is_empty()
         && value
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    if ok {
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+}
+
+fn check_name(part: &'static str, value: &str) -> Result<(), SigningError> {
+    if is_valid_name(value) {
         Ok(())
     } else {
         Err(SigningError::InvalidScope {

@@ -131,14 +131,6 @@ impl ChunkedDecoder {
         }
     }
 
-    fn signed(&self) -> bool {
-        self.kind != StreamingPayload::UnsignedWithTrailer
-    }
-
-    fn has_trailer(&self) -> bool {
-        self.kind != StreamingPayload::Signed
-    }
-
     /// Takes the next bytes of the body, in any split. `release` is called with each
     /// chunk's data once the chunk is verified (for unsigned streams, as it arrives). After
     /// an error the decoder refuses everything.
@@ -209,7 +201,7 @@ impl ChunkedDecoder {
                 if let Some(checksum) = &mut self.checksum {
                     checksum.update(data);
                 }
-                if self.signed() {
+                if self.kind.chunks_signed() {
                     self.hasher.update(data);
                     self.data.extend_from_slice(data);
                 } else {
@@ -268,7 +260,7 @@ impl ChunkedDecoder {
         let line = line
             .strip_suffix(b"\r\n")
             .ok_or_else(|| malformed("a chunk-size line does not end in CRLF"))?;
-        let (size_text, signature) = if self.signed() {
+        let (size_text, signature) = if self.kind.chunks_signed() {
             let at = line
                 .iter()
                 .position(|&b| b == b';')
@@ -326,7 +318,7 @@ impl ChunkedDecoder {
                     received: self.length,
                 });
             }
-            self.state = if self.has_trailer() {
+            self.state = if self.kind.has_trailer() {
                 State::Trailer
             } else {
                 State::FinalEnd { seen: 0 }
@@ -336,7 +328,7 @@ impl ChunkedDecoder {
         self.chunks += 1;
         self.length += size;
         self.last_chunk_size = size;
-        if self.data.capacity() < size as usize && self.signed() {
+        if self.data.capacity() < size as usize && self.kind.chunks_signed() {
             self.data.reserve(size as usize - self.data.len());
         }
         self.state = State::Data { remaining: size };
@@ -364,7 +356,7 @@ impl ChunkedDecoder {
             ));
         }
         if name.eq_ignore_ascii_case(TRAILER_SIGNATURE_HEADER) {
-            if !self.signed() {
+            if !self.kind.chunks_signed() {
                 return Err(bad("an unsigned stream has no trailer signature"));
             }
             let declared = crate::verify::decode_lower_hex32(value.as_bytes())
@@ -401,7 +393,7 @@ impl ChunkedDecoder {
     }
 
     fn end_of_trailer(&mut self) -> Result<(), VerifyError> {
-        if self.signed() && !self.trailer_signed {
+        if self.kind.chunks_signed() && !self.trailer_signed {
             return Err(VerifyError::MalformedTrailer {
                 reason: "the trailer has no x-amz-trailer-signature".into(),
             });
@@ -423,7 +415,6 @@ impl ChunkedDecoder {
                 computed,
             });
         }
-        self.checksum = Some(algorithm.hasher());
         self.state = State::End;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The client side: a body turned into an `aws-chunked` stream, one chunk at a time.
 
 use sha2::{Digest, Sha256};
+use std::io::Write as _;
 
 use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::{hex32, ChainSigner, SIGNATURE_PREFIX, TRAILER_SIGNATURE_HEADER};
@@ -67,16 +68,8 @@ impl ChunkedBody {
         self.chunk_size
     }
 
-    fn signed(&self) -> bool {
-        self.kind != StreamingPayload::UnsignedWithTrailer
-    }
-
-    fn has_trailer(&self) -> bool {
-        self.kind != StreamingPayload::Signed
-    }
-
     fn check(&self) -> Result<(), SigningError> {
-        match (self.has_trailer(), self.trailer) {
+        match (self.kind.has_trailer(), self.trailer) {
             (true, None) => Err(SigningError::TrailerRequired),
             (false, Some(_)) => Err(SigningError::TrailerNotAllowed),
             _ => Ok(()),
@@ -88,7 +81,7 @@ impl ChunkedBody {
         let chunk = self.chunk_size as u64;
         let full = self.decoded_length / chunk;
         let rest = self.decoded_length % chunk;
-        let signature = if self.signed() {
+        let signature = if self.kind.chunks_signed() {
             (SIGNATURE_PREFIX.len() + 64) as u64
         } else {
             0
@@ -104,7 +97,7 @@ impl ChunkedBody {
             None => end += 2,
             Some(algorithm) => {
                 end += (algorithm.header_name().len() + 1 + base64_len(algorithm) + 2) as u64;
-                if self.signed() {
+                if self.kind.chunks_signed() {
                     end += (TRAILER_SIGNATURE_HEADER.len() + 1 + 64 + 2) as u64;
                 }
                 end += 2;
@@ -167,7 +160,7 @@ impl Signer {
         body: ChunkedBody,
     ) -> Result<ChunkedEncoder, SigningError> {
         body.check()?;
-        let chain = if body.signed() {
+        let chain = if body.kind.chunks_signed() {
             let mut seed_signature = [0u8; 32];
             hex::decode_to_slice(seed.signature(), &mut seed_signature)
                 .map_err(|_| SigningError::InvalidUri)?;
@@ -208,7 +201,8 @@ impl ChunkedEncoder {
     }
 
     fn write_chunk(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        out.extend_from_slice(format!("{:x}", data.len()).as_bytes());
+        // Writing to a `Vec` cannot fail.
+        let _ = write!(out, "{:x}", data.len());
         if let Some(chain) = &mut self.chain {
             let signature = chain.chunk(&Sha256::digest(data).into());
             out.extend_from_slice(SIGNATURE_PREFIX);

@@ -230,13 +230,14 @@ impl<'r, D> Verified<'r, D> {
                 })?)
             }
         };
-        if (*kind == StreamingPayload::Signed) != announced.is_none() {
+        if kind.has_trailer() != announced.is_some() {
             return Err(VerifyError::MalformedTrailer {
                 reason: "x-amz-trailer must name a checksum exactly when the payload has a trailer"
                     .into(),
             });
         }
-        let chain = (*kind != StreamingPayload::UnsignedWithTrailer)
+        let chain = kind
+            .chunks_signed()
             .then(|| ChainSigner::new(key.clone(), date, &self.scope, *seed_signature));
         Ok(Some(ChunkedDecoder::new(
             *kind, chain, length, announced, settings,
@@ -350,14 +351,14 @@ impl Verifier {
                 .is_none_or(|list| list.iter().any(|v| v == value))
         };
         if !allowed(&self.settings.regions, credential.region)
-            || CredentialScope::new(credential.date_stamp, credential.region, "s").is_err()
+            || !crate::scope::is_valid_name(credential.region)
         {
             return Err(VerifyError::WrongRegion {
                 region: credential.region.to_owned(),
             });
         }
         if !allowed(&self.settings.services, credential.service)
-            || CredentialScope::new(credential.date_stamp, "r", credential.service).is_err()
+            || !crate::scope::is_valid_name(credential.service)
         {
             return Err(VerifyError::WrongService {
                 service: credential.service.to_owned(),
