@@ -298,33 +298,22 @@ pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 /// repeats), as SigV4 requires; `None` otherwise. One list uses one separator: a name
 /// holding the other would hold `%` or `;`, and be refused.
 pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
-    let separator: &[u8] = if raw.contains(';') {
-        b";"
-    } else if raw.as_bytes().windows(3).any(|w| w == b"%3b") {
-        b"%3b"
+    let separator = if raw.contains(';') {
+        ";"
+    } else if raw.contains("%3b") {
+        "%3b"
     } else {
-        b"%3B"
+        "%3B"
     };
     let mut names = InlineVec::new("");
     let mut previous: Option<&str> = None;
     let mut rest = raw;
     loop {
-        let bytes = rest.as_bytes();
-        let mut end = None;
-        let mut from = 0;
-        while let Some(at) = bytes[from..].iter().position(|&b| b == separator[0]) {
-            let at = from + at;
-            if bytes[at..].starts_with(separator) {
-                end = Some(at);
-                break;
-            }
-            from = at + 1;
-        }
+        let end = rest.find(separator);
         let name = &rest[..end.unwrap_or(rest.len())];
-        let valid = is_token(name)
-            && !name.contains('%')
-            && !name.bytes().any(|b| b.is_ascii_uppercase())
-            && previous.is_none_or(|p| p < name);
+        let (token, upper) = scan_name(name);
+        // `%` is a token character, but a name holding one was left encoded.
+        let valid = token && !upper && !name.contains('%') && previous.is_none_or(|p| p < name);
         if !valid {
             return None;
         }
