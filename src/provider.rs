@@ -276,21 +276,10 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
                     return state.current.clone().ok_or_else(unreachable_state)
                 }
                 Some(Zone::Advisory) => {
-                    state.refreshing = true;
-                    drop(state);
-                    let fetched = self.fetch_guarded();
-                    let mut state = self.lock();
-                    state.refreshing = false;
-                    let held = state.current.clone();
-                    if let Ok(fresh) = &fetched {
-                        state.current = Some(fresh.clone());
-                    }
-                    self.refreshed.notify_all();
+                    let (fetched, held) = self.refresh(state);
                     // A failed advisory refresh keeps serving what is still valid.
-                    return match fetched {
-                        Ok(fresh) => Ok(fresh),
-                        Err(message) => held.ok_or(ProviderError::RefreshFailed { message }),
-                    };
+                    return fetched
+                        .or_else(|message| held.ok_or(ProviderError::RefreshFailed { message }));
                 }
                 Some(Zone::Mandatory) | None if state.refreshing => {
                     state = self
@@ -299,31 +288,38 @@ impl<S: CredentialSource, C: Clock> CachedCredentials<S, C> {
                         .unwrap_or_else(|e| e.into_inner());
                 }
                 Some(Zone::Mandatory) | None => {
-                    state.refreshing = true;
-                    drop(state);
-                    let fetched = self.fetch_guarded();
-                    let mut state = self.lock();
-                    state.refreshing = false;
-                    if let Ok(fresh) = &fetched {
-                        state.current = Some(fresh.clone());
-                    }
-                    self.refreshed.notify_all();
+                    let (fetched, _) = self.refresh(state);
                     return fetched.map_err(|message| ProviderError::RefreshFailed { message });
                 }
             }
         }
     }
 
-    /// Fetches from the source. Should the source panic, the refresh is marked over and
-    /// the waiting threads are woken, so that they try again rather than wait forever.
-    fn fetch_guarded(&self) -> Result<Credentials, String> {
+    /// Runs one refresh: marks it running, fetches without holding the lock, keeps what
+    /// came, and wakes the threads waiting for it. Returns the fetch's result and the
+    /// credentials held before it.
+    fn refresh(
+        &self,
+        mut state: MutexGuard<'_, State>,
+    ) -> (Result<Credentials, String>, Option<Credentials>) {
+        state.refreshing = true;
+        drop(state);
+        // Should the source panic, the guard marks the refresh over and wakes the waiting
+        // threads, so that they try again rather than wait forever.
         let guard = RefreshGuard {
             state: &self.state,
             refreshed: &self.refreshed,
         };
         let fetched = self.source.fetch();
         std::mem::forget(guard);
-        fetched
+        let mut state = self.lock();
+        state.refreshing = false;
+        let held = match &fetched {
+            Ok(fresh) => state.current.replace(fresh.clone()),
+            Err(_) => state.current.clone(),
+        };
+        self.refreshed.notify_all();
+        (fetched, held)
     }
 
     fn zone(&self, credentials: &Credentials, now: OffsetDateTime) -> Zone {
