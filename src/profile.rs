@@ -326,6 +326,15 @@ impl ProfileSet {
     /// How `name`'s credentials are obtained: its base credentials and its role chain, the
     /// first step assumed with the base credentials.
     pub fn resolve(&self, name: &str) -> Result<CredentialPlan, ProfileError> {
+        // Steps are found from the named profile back to the base; they run the other way.
+        let finish = |base, mut steps: Vec<AssumeRoleStep>| {
+            steps.reverse();
+            Ok(CredentialPlan {
+                profile: name.to_owned(),
+                base,
+                steps,
+            })
+        };
         let mut steps = Vec::new();
         let mut visited: Vec<String> = Vec::new();
         let mut current = name.to_owned();
@@ -344,26 +353,13 @@ impl ProfileSet {
             let keys = static_keys(&current, profile)?;
             let is_start = visited.len() == 1;
             let self_sourced = profile.get("source_profile") == Some(current.as_str());
-            if let (Some(keys), false) =
-                (keys.clone(), role.is_some() && (is_start || self_sourced))
-            {
-                steps.reverse();
-                return Ok(CredentialPlan {
-                    profile: name.to_owned(),
-                    base: BaseCredentials::Static(keys),
-                    steps,
-                });
+            if let (Some(keys), false) = (&keys, role.is_some() && (is_start || self_sourced)) {
+                return finish(BaseCredentials::Static(keys.clone()), steps);
             }
             let Some(role) = role else {
                 if let Some(command) = profile.get("credential_process").filter(|c| !c.is_empty()) {
-                    steps.reverse();
-                    return Ok(CredentialPlan {
-                        profile: name.to_owned(),
-                        base: BaseCredentials::Process {
-                            command: command.to_owned(),
-                        },
-                        steps,
-                    });
+                    let command = command.to_owned();
+                    return finish(BaseCredentials::Process { command }, steps);
                 }
                 return Err(ProfileError::NoCredentials { profile: current });
             };
@@ -373,22 +369,10 @@ impl ProfileSet {
                 profile.get("credential_source"),
             ) {
                 (Some(source), None) => {
-                    if source == current {
-                        match keys {
-                            Some(keys) => {
-                                steps.reverse();
-                                return Ok(CredentialPlan {
-                                    profile: name.to_owned(),
-                                    base: BaseCredentials::Static(keys),
-                                    steps,
-                                });
-                            }
-                            None => {
-                                let mut chain = visited.clone();
-                                chain.push(current.clone());
-                                return Err(ProfileError::Cycle { chain });
-                            }
-                        }
+                    // Its own source: its keys assume its role. Without keys, the check
+                    // below reports the cycle.
+                    if let (true, Some(keys)) = (source == current, keys) {
+                        return finish(BaseCredentials::Static(keys), steps);
                     }
                     if visited.iter().any(|v| v == source) {
                         let mut chain = visited.clone();
@@ -404,12 +388,7 @@ impl ProfileSet {
                             source: source.to_owned(),
                         });
                     }
-                    steps.reverse();
-                    return Ok(CredentialPlan {
-                        profile: name.to_owned(),
-                        base: BaseCredentials::Environment,
-                        steps,
-                    });
+                    return finish(BaseCredentials::Environment, steps);
                 }
                 _ => return Err(ProfileError::AmbiguousRoleSource { profile: current }),
             }

@@ -126,6 +126,13 @@ fn resolution_errors() {
     assert!(
         matches!(set.resolve("loop-a"), Err(ProfileError::Cycle { chain }) if chain == ["loop-a", "loop-b", "loop-a"])
     );
+    // Its own source without keys of its own.
+    let text = "[profile selfish]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = selfish\n";
+    let file = ProfileFile::parse(FileKind::Config, "config", text).expect("valid");
+    assert!(matches!(
+        ProfileSet::new(Some(file), None).resolve("selfish"),
+        Err(ProfileError::Cycle { chain }) if chain == ["selfish", "selfish"]
+    ));
     assert!(matches!(
         set.resolve("both-sources"),
         Err(ProfileError::AmbiguousRoleSource { .. })
