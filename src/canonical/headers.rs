@@ -115,10 +115,16 @@ const NAME_CLASS: [u8; 256] = {
     table
 };
 
+/// Compares two header names as their lower-case forms.
 pub(crate) fn cmp_names(a: &str, b: &str) -> Ordering {
-    let a = a.bytes().map(|b| b.to_ascii_lowercase());
-    let b = b.bytes().map(|b| b.to_ascii_lowercase());
-    a.cmp(b)
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Sorts by lower-cased name; headers of the same name keep their order, since their values
@@ -228,10 +234,12 @@ pub(crate) enum HeaderSource<'a> {
         headers: &'a [Header<'a>],
         lowercase: bool,
     },
-    /// The verifier's: the names the client signed, in the order it listed them, with
-    /// values taken from all of the request's headers.
+    /// The verifier's: the names the client signed, in the order it listed them, and the
+    /// request's headers that carry them, as sorted keys (see `MatchedHeaders`): each
+    /// key's high half is a position in `names`, its low half one in `all`.
     Listed {
         names: &'a [&'a str],
+        matched: &'a [u64],
         all: &'a [Header<'a>],
     },
 }
@@ -240,17 +248,32 @@ impl HeaderSource<'_> {
     pub(crate) fn write_canonical<S: Sink>(&self, sink: &mut S) {
         match *self {
             Self::Sorted { headers, lowercase } => write_canonical(sink, headers, lowercase),
-            Self::Listed { names, all } => {
-                for name in names {
-                    sink.put_str(name);
-                    sink.put_byte(b':');
-                    let values = all.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
-                    for (i, (_, value)) in values.enumerate() {
-                        if i > 0 {
-                            sink.put_byte(b',');
+            Self::Listed {
+                names,
+                matched,
+                all,
+            } => {
+                let mut current = None;
+                for &key in matched {
+                    let index = (key >> 32) as usize;
+                    let (Some(name), Some((_, value))) =
+                        (names.get(index), all.get(key as u32 as usize))
+                    else {
+                        continue;
+                    };
+                    if current == Some(index) {
+                        sink.put_byte(b',');
+                    } else {
+                        if current.is_some() {
+                            sink.put_byte(b'\n');
                         }
-                        write_value(sink, value);
+                        sink.put_str(name);
+                        sink.put_byte(b':');
+                        current = Some(index);
                     }
+                    write_value(sink, value);
+                }
+                if current.is_some() {
                     sink.put_byte(b'\n');
                 }
             }
@@ -298,31 +321,48 @@ pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 /// repeats), as SigV4 requires; `None` otherwise. One list uses one separator: a name
 /// holding the other would hold `%` or `;`, and be refused.
 pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
-    let separator = if raw.contains(';') {
-        ";"
-    } else if raw.contains("%3b") {
-        "%3b"
-    } else {
-        "%3B"
-    };
+    let bytes = raw.as_bytes();
     let mut names = InlineVec::new("");
-    let mut previous: Option<&str> = None;
-    let mut rest = raw;
+    let mut separator: Option<&[u8]> = None;
+    let mut previous = "";
+    let mut start = 0;
+    let mut bad = 0u8;
+    let mut i = 0;
+    // One pass over the bytes: each is a name's byte (checked against the name table) or
+    // starts a separator. `%` is a token character, but here it can only start `%3B`.
     loop {
-        let end = rest.find(separator);
-        let name = &rest[..end.unwrap_or(rest.len())];
-        let (token, upper) = scan_name(name);
-        // `%` is a token character, but a name holding one was left encoded.
-        let valid = token && !upper && !name.contains('%') && previous.is_none_or(|p| p < name);
-        if !valid {
+        let at_end = i == bytes.len();
+        if !at_end {
+            let width = match bytes[i] {
+                b';' => 1,
+                b'%' => 3,
+                b => {
+                    bad |= NAME_CLASS[usize::from(b)];
+                    i += 1;
+                    continue;
+                }
+            };
+            let found = bytes.get(i..i + width)?;
+            let same = match separator {
+                None => found == b";" || found == b"%3B" || found == b"%3b",
+                Some(first) => found == first,
+            };
+            if !same {
+                return None;
+            }
+            separator = Some(found);
+        }
+        let name = raw.get(start..i)?;
+        if name.is_empty() || bad != 0 || (start > 0 && previous >= name) {
             return None;
         }
         names.push(name);
-        previous = Some(name);
-        match end {
-            Some(at) => rest = rest.get(at + separator.len()..)?,
-            None => return Some(names),
+        if at_end {
+            return Some(names);
         }
+        previous = name;
+        i += separator.map_or(1, <[u8]>::len);
+        start = i;
     }
 }
 

@@ -28,6 +28,7 @@ pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCred
 
 use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedNames};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
+use crate::inline_vec::InlineVec;
 use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope};
 use crate::settings::{SessionTokenMode, SigningSettings};
@@ -143,6 +144,7 @@ pub struct Verifier {
 pub struct Pending<'r> {
     request: &'r SignableRequest<'r>,
     claims: Claims<'r>,
+    matched: MatchedHeaders,
     date: AmzDate,
     request_time: OffsetDateTime,
     now: OffsetDateTime,
@@ -181,6 +183,10 @@ impl PayloadHash<'_> {
         }
     }
 }
+
+/// The request headers that were signed, each as a key: its name's position in the signed
+/// list in the high half, its own position in the request in the low half.
+pub(crate) type MatchedHeaders = InlineVec<u64, 24>;
 
 /// An authentic request: who signed it, for what, and what its body must still satisfy.
 #[derive(Debug)]
@@ -372,29 +378,10 @@ impl Verifier {
 
         // Which headers.
         let names = claims.signed.as_slice();
-        if !names.contains(&"host") {
+        if names.binary_search(&"host").is_err() {
             return Err(VerifyError::HostNotSigned);
         }
-        for &name in names {
-            if find_header(request, name).is_none() {
-                return Err(VerifyError::SignedHeaderMissing {
-                    name: name.to_owned(),
-                });
-            }
-        }
-        if self.settings.require_signed_amz_headers {
-            let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
-            for (name, _) in &request.headers {
-                let amz = name.len() > 6
-                    && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")
-                    && !(token_unsigned && name.eq_ignore_ascii_case("x-amz-security-token"));
-                if amz && !names.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                    return Err(VerifyError::UnsignedAmzHeader {
-                        name: name.to_ascii_lowercase(),
-                    });
-                }
-            }
-        }
+        let matched = self.match_signed_headers(request, names)?;
 
         // What the body must be.
         let rules = self.settings.rules_for(credential.service);
@@ -451,6 +438,7 @@ impl Verifier {
         Ok(Pending {
             request,
             claims,
+            matched,
             date,
             request_time,
             now,
@@ -460,6 +448,68 @@ impl Verifier {
             streaming,
             body,
         })
+    }
+
+    /// Finds each request header among the signed names, in one pass over the headers
+    /// (the lengths differ for most pairs, which settles them at once). Every signed name must be sent, and with
+    /// `require_signed_amz_headers` every `x-amz-*` header must be signed.
+    fn match_signed_headers(
+        &self,
+        request: &SignableRequest<'_>,
+        names: &[&str],
+    ) -> Result<MatchedHeaders, VerifyError> {
+        let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
+        let mut matched = InlineVec::new(0u64);
+        let mut unsigned_amz = None;
+        for (at, &(name, _)) in request.headers.iter().enumerate() {
+            let found = names
+                .iter()
+                .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name));
+            match found {
+                Some(index) => {
+                    let key = u32::try_from(index)
+                        .ok()
+                        .zip(u32::try_from(at).ok())
+                        .map(|(index, at)| u64::from(index) << 32 | u64::from(at))
+                        .ok_or(VerifyError::TooLarge {
+                            what: "number of headers",
+                            limit: u32::MAX as usize,
+                        })?;
+                    matched.push(key);
+                }
+                None if unsigned_amz.is_none() && self.settings.require_signed_amz_headers => {
+                    let amz = name.len() > 6
+                        && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")
+                        && !(token_unsigned && name.eq_ignore_ascii_case("x-amz-security-token"));
+                    if amz {
+                        unsigned_amz = Some(name);
+                    }
+                }
+                None => {}
+            }
+        }
+        // Sorted, the keys group by name, each name's headers in the order they were sent.
+        matched.as_mut_slice().sort_unstable();
+        let mut present = 0;
+        for &key in matched.as_slice() {
+            let index = (key >> 32) as usize;
+            if index == present {
+                present += 1;
+            } else if index > present {
+                break;
+            }
+        }
+        if let Some(missing) = names.get(present) {
+            return Err(VerifyError::SignedHeaderMissing {
+                name: (*missing).to_owned(),
+            });
+        }
+        if let Some(name) = unsigned_amz {
+            return Err(VerifyError::UnsignedAmzHeader {
+                name: name.to_ascii_lowercase(),
+            });
+        }
+        Ok(matched)
     }
 
     fn check_bounds(&self, request: &SignableRequest<'_>) -> Result<(), VerifyError> {
@@ -732,6 +782,7 @@ impl<'r> Pending<'r> {
             query: params.as_slice(),
             headers: HeaderSource::Listed {
                 names: self.claims.signed.as_slice(),
+                matched: self.matched.as_slice(),
                 all: &self.request.headers,
             },
             payload_hash: self.payload_hash.as_bytes(),

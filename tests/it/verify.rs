@@ -167,7 +167,12 @@ fn case() -> impl Strategy<Value = Case> {
         proptest::collection::vec((segment(), segment()), 0..4),
         proptest::collection::vec(
             (
-                prop_oneof![Just("x-amz-meta-a"), Just("content-type"), Just("x-custom")],
+                prop_oneof![
+                    Just("x-amz-meta-a"),
+                    Just("content-type"),
+                    Just("x-custom"),
+                    Just("X-Custom")
+                ],
                 "[a-zA-Z0-9,;=/]{1,4}( [a-zA-Z0-9]{1,4}){0,2}",
             ),
             0..3,
@@ -499,6 +504,16 @@ fn headers_rules() {
     assert!(matches!(
         check(&missing, false, NOW),
         Err(VerifyError::SignedHeaderMissing { .. })
+    ));
+
+    // Both wrong: the missing header is reported first, as it was before the unsigned one.
+    let mut both_wrong = missing.clone();
+    both_wrong
+        .headers
+        .push(("X-Amz-Meta-Sneaky".into(), "1".into()));
+    assert!(matches!(
+        check(&both_wrong, false, NOW),
+        Err(VerifyError::SignedHeaderMissing { name }) if name == "x-amz-meta-a"
     ));
 
     let mut no_sha = signed.clone();
