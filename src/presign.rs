@@ -160,7 +160,7 @@ impl Signer {
                 + params.credentials.access_key_id().len() * 3
                 + params.region.len()
                 + params.service.len()
-                + headers.iter().map(|(n, _)| n.len() + 3).sum::<usize>()
+                + headers.iter().map(|h| h.name.len() + 3).sum::<usize>()
                 + start.token.map_or(0, |t| t.len() * 3),
         );
         target.push_str(request.path);
@@ -241,6 +241,7 @@ impl Signer {
             path_rules: self.path_rules(),
             query: query.as_slice(),
             headers: source,
+            signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
         let key = start.key(self, params.credentials);

@@ -4,7 +4,7 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules};
+use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules, SortedHeader};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
 use crate::inline_vec::InlineVec;
@@ -290,10 +290,7 @@ impl Signer {
                     + 64
                     + params.credentials.access_key_id().len()
                     + start.scope().len()
-                    + headers
-                        .iter()
-                        .map(|(name, _)| name.len() + 1)
-                        .sum::<usize>()
+                    + headers.iter().map(|h| h.name.len() + 1).sum::<usize>()
                     + 64,
             );
             authorization.push_str(ALGORITHM);
@@ -302,10 +299,16 @@ impl Signer {
             authorization.push('/');
             start.scope().push_to(&mut authorization);
             authorization.push_str(", SignedHeaders=");
+            let names_at = authorization.len();
             canonical.headers.push_signed_names(&mut authorization, ";");
-            authorization.push_str(", Signature=");
+            // The canonical request's signed header list is the text just written.
+            let canonical = CanonicalRequest {
+                signed_names: authorization.get(names_at..),
+                ..*canonical
+            };
             let key = start.key(self, params.credentials);
-            let signature = start.signature(&key, canonical, details);
+            let signature = start.signature(&key, &canonical, details);
+            authorization.push_str(", Signature=");
             authorization.push_str(signature_str(&signature));
             SigningOutput {
                 date: start.date,
@@ -322,7 +325,7 @@ impl Signer {
         &self,
         request: &SignableRequest<'_>,
         start: &Start<'_, '_>,
-        f: impl FnOnce(&CanonicalRequest<'_>, &[Header<'_>], PayloadHash) -> R,
+        f: impl FnOnce(&CanonicalRequest<'_>, &[SortedHeader<'_>], PayloadHash) -> R,
     ) -> Result<R, SigningError> {
         let payload_hash = PayloadHash::of(request.payload)?;
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
@@ -348,6 +351,7 @@ impl Signer {
             path_rules: self.path_rules(),
             query: query.as_slice(),
             headers: HeaderSource::Sorted { headers, lowercase },
+            signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
         Ok(f(&canonical, headers, payload_hash))
@@ -367,7 +371,7 @@ impl Signer {
         request: &SignableRequest<'a>,
         added: &[Header<'a>],
     ) -> Result<(SignedHeaders<'a>, bool), SigningError> {
-        let mut headers = InlineVec::new(("", &b""[..]));
+        let mut headers = InlineVec::new(SortedHeader::EMPTY);
         let mut has_host = false;
         let mut lowercase = true;
         for &(name, value) in &request.headers {
@@ -382,20 +386,22 @@ impl Signer {
             {
                 continue;
             }
-            if !canonical::headers::is_valid_value(value) {
-                return Err(SigningError::InvalidHeaderValue {
+            let header =
+                SortedHeader::new(name, value).ok_or_else(|| SigningError::InvalidHeaderValue {
                     name: name.to_owned(),
-                });
-            }
+                })?;
             has_host |= name.eq_ignore_ascii_case("host");
             lowercase &= !upper;
-            headers.push((name, value));
+            headers.push(header);
         }
         if !has_host {
             return Err(SigningError::MissingHost);
         }
-        for &header in added {
-            headers.push(header);
+        for &(name, value) in added {
+            // The values added are the signer's own; one that is not plain (a session token
+            // with spaces) is folded like any other.
+            let plain = SortedHeader::new(name, value).is_some_and(|h| h.plain);
+            headers.push(SortedHeader { name, value, plain });
         }
         canonical::headers::sort(headers.as_mut_slice(), lowercase);
         Ok((headers, lowercase))
@@ -403,7 +409,7 @@ impl Signer {
 }
 
 /// The headers to sign, on the stack while they are few.
-pub(crate) type SignedHeaders<'a> = InlineVec<Header<'a>, 24>;
+pub(crate) type SignedHeaders<'a> = InlineVec<SortedHeader<'a>, 24>;
 
 /// What every signature starts from: the checked time, scope, token and key.
 pub(crate) struct Start<'s, 'c> {

@@ -8,6 +8,29 @@ use crate::inline_vec::InlineVec;
 /// A header as given: the name in any case, the value as raw bytes.
 pub(crate) type Header<'a> = (&'a str, &'a [u8]);
 
+/// A header the signer signs: its name and value, and whether the value goes into the
+/// canonical request as it is (nothing to trim or fold), found when the value was checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SortedHeader<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) value: &'a [u8],
+    pub(crate) plain: bool,
+}
+
+impl<'a> SortedHeader<'a> {
+    pub(crate) const EMPTY: Self = Self {
+        name: "",
+        value: b"",
+        plain: true,
+    };
+
+    /// Checks the value: `None` when it cannot be signed.
+    pub(crate) fn new(name: &'a str, value: &'a [u8]) -> Option<Self> {
+        let plain = check_value(value)?;
+        Some(Self { name, value, plain })
+    }
+}
+
 /// Whether `name` is an HTTP token (RFC 9110 `tchar`s), the only names that can be signed.
 pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| TCHAR[usize::from(b)])
@@ -42,14 +65,26 @@ const TCHAR: [bool; 256] = {
     table
 };
 
-/// Whether a value can be hashed as a header value: no control characters but tab, and
-/// line breaks only as obsolete line folding (followed by a space or tab).
-pub(crate) fn is_valid_value(value: &[u8]) -> bool {
-    // Nearly every value is plain visible text: one branch-free pass settles it.
-    let (controls, _) = scan_value(value);
+/// Checks a header value in one pass. `None` when it cannot be hashed as a header value:
+/// it holds control characters other than tab, or line breaks other than obsolete line
+/// folding (followed by a space or tab). Otherwise whether it is plain, needing no trimming or folding: no tab or line break, no space at
+/// either end, no two spaces in a row. Nearly every value is plain visible text, which the
+/// branch-free scan settles at once.
+fn check_value(value: &[u8]) -> Option<bool> {
+    let (controls, spaces) = scan_value(value);
     if !controls {
-        return true;
+        return Some(
+            !spaces
+                || (value.first() != Some(&b' ')
+                    && value.last() != Some(&b' ')
+                    && !value.windows(2).any(|w| w == b"  ")),
+        );
     }
+    has_valid_line_breaks(value).then_some(false)
+}
+
+/// Whether a value's control bytes are all tabs or obsolete line folding.
+fn has_valid_line_breaks(value: &[u8]) -> bool {
     let mut i = 0;
     while i < value.len() {
         match value[i] {
@@ -130,52 +165,65 @@ pub(crate) fn cmp_names(a: &str, b: &str) -> Ordering {
 /// Sorts by lower-cased name; headers of the same name keep their order, since their values
 /// are joined in the order they were sent. `lowercase` says every name is lower-case
 /// already (as `http`'s are), so plain byte order will do.
-pub(crate) fn sort(headers: &mut [Header<'_>], lowercase: bool) {
+pub(crate) fn sort(headers: &mut [SortedHeader<'_>], lowercase: bool) {
     if lowercase {
-        headers.sort_by(|a, b| a.0.cmp(b.0));
+        headers.sort_by(|a, b| a.name.cmp(b.name));
     } else {
-        headers.sort_by(|a, b| cmp_names(a.0, b.0));
+        headers.sort_by(|a, b| cmp_names(a.name, b.name));
     }
 }
 
 /// Each run of headers with the same name, in sorted input.
-fn groups<'h, 'a>(sorted: &'h [Header<'a>]) -> impl Iterator<Item = &'h [Header<'a>]> {
-    sorted.chunk_by(|a, b| a.0.len() == b.0.len() && a.0.eq_ignore_ascii_case(b.0))
+fn groups<'h, 'a>(sorted: &'h [SortedHeader<'a>]) -> impl Iterator<Item = &'h [SortedHeader<'a>]> {
+    sorted.chunk_by(|a, b| a.name.len() == b.name.len() && a.name.eq_ignore_ascii_case(b.name))
 }
 
 /// Writes `name:value1,value2\n` for each name: values trimmed, inner runs of whitespace
 /// (folded lines included) collapsed to one space.
-pub(crate) fn write_canonical<S: Sink>(sink: &mut S, sorted: &[Header<'_>], lowercase: bool) {
+pub(crate) fn write_canonical<S: Sink>(sink: &mut S, sorted: &[SortedHeader<'_>], lowercase: bool) {
     for group in groups(sorted) {
-        write_name(sink, group[0].0, lowercase);
+        write_name(sink, group[0].name, lowercase);
         sink.put_byte(b':');
-        for (i, (_, value)) in group.iter().enumerate() {
+        for (i, header) in group.iter().enumerate() {
             if i > 0 {
                 sink.put_byte(b',');
             }
-            write_value(sink, value);
+            if header.plain {
+                sink.put(header.value);
+            } else {
+                write_folded(sink, header.value);
+            }
         }
         sink.put_byte(b'\n');
     }
 }
 
 /// Writes the signed header list: lower-cased names joined by `;`.
-pub(crate) fn write_signed_names<S: Sink>(sink: &mut S, sorted: &[Header<'_>], lowercase: bool) {
+pub(crate) fn write_signed_names<S: Sink>(
+    sink: &mut S,
+    sorted: &[SortedHeader<'_>],
+    lowercase: bool,
+) {
     for (i, group) in groups(sorted).enumerate() {
         if i > 0 {
             sink.put_byte(b';');
         }
-        write_name(sink, group[0].0, lowercase);
+        write_name(sink, group[0].name, lowercase);
     }
 }
 
 /// Appends the signed header list to a string, with `separator` between names.
-fn push_signed_names(out: &mut String, sorted: &[Header<'_>], separator: &str, lowercase: bool) {
+fn push_signed_names(
+    out: &mut String,
+    sorted: &[SortedHeader<'_>],
+    separator: &str,
+    lowercase: bool,
+) {
     for (i, group) in groups(sorted).enumerate() {
         if i > 0 {
             out.push_str(separator);
         }
-        let name = group[0].0;
+        let name = group[0].name;
         if lowercase || !name.bytes().any(|b| b.is_ascii_uppercase()) {
             out.push_str(name);
         } else {
@@ -203,18 +251,15 @@ fn is_space(b: &u8) -> bool {
 }
 
 fn write_value<S: Sink>(sink: &mut S, value: &[u8]) {
-    // Most values need no trimming or folding: no tab or line break, no space at either end,
-    // no two spaces in a row. Branch-free passes, so they vectorize.
-    let (controls, spaces) = scan_value(value);
-    let plain = !controls
-        && (!spaces
-            || (value.first() != Some(&b' ')
-                && value.last() != Some(&b' ')
-                && !value.windows(2).any(|w| w == b"  ")));
-    if plain {
+    if check_value(value) == Some(true) {
         sink.put(value);
-        return;
+    } else {
+        write_folded(sink, value);
     }
+}
+
+/// Writes a value trimmed, with inner runs of whitespace collapsed to one space.
+fn write_folded<S: Sink>(sink: &mut S, value: &[u8]) {
     let mut words = value.split(is_space).filter(|word| !word.is_empty());
     if let Some(first) = words.next() {
         sink.put(first);
@@ -231,7 +276,7 @@ pub(crate) enum HeaderSource<'a> {
     /// The signer's: every header to sign, sorted by [`sort`]; `lowercase` when every name
     /// is lower-case already.
     Sorted {
-        headers: &'a [Header<'a>],
+        headers: &'a [SortedHeader<'a>],
         lowercase: bool,
     },
     /// The verifier's: the names the client signed, in the order it listed them, and the
@@ -372,13 +417,16 @@ mod tests {
 
     #[test]
     fn canonical_headers_trim_fold_and_join() {
-        let mut headers: Vec<Header<'_>> = vec![
-            ("My-Header1", b"value4"),
+        let mut headers: Vec<SortedHeader<'_>> = [
+            ("My-Header1", &b"value4"[..]),
             ("host", b"example.com"),
             ("my-header1", b"  a   b\tc  "),
             ("My-Header2", b"value1\n  value2\n     value3"),
             ("my-header1", b""),
-        ];
+        ]
+        .into_iter()
+        .map(|(name, value)| SortedHeader::new(name, value).expect("valid"))
+        .collect();
         sort(&mut headers, false);
         let mut out = Vec::new();
         write_canonical(&mut out, &headers, false);
@@ -422,9 +470,14 @@ mod tests {
         assert!(!is_token("bad name"));
         assert!(!is_token("a;b"));
         assert!(!is_token(""));
-        assert!(is_valid_value(b"a\r\n b\n\tc"));
-        assert!(!is_valid_value(b"a\r\nb"));
-        assert!(!is_valid_value(b"a\n"));
-        assert!(!is_valid_value(b"a\x00b"));
+        assert_eq!(check_value(b"a\r\n b\n\tc"), Some(false));
+        assert_eq!(check_value(b"a\r\nb"), None);
+        assert_eq!(check_value(b"a\n"), None);
+        assert_eq!(check_value(b"a\x00b"), None);
+        assert_eq!(check_value(b"a b"), Some(true));
+        assert_eq!(check_value(b"a  b"), Some(false));
+        assert_eq!(check_value(b" a"), Some(false));
+        assert_eq!(check_value(b"a "), Some(false));
+        assert_eq!(check_value(b"a\tb"), Some(false));
     }
 }

@@ -12,7 +12,7 @@ pub(crate) mod query;
 use hmac::Hmac;
 use sha2::{Digest, Sha256};
 
-pub(crate) use headers::{parse_signed_names, Header, HeaderSource, SignedNames};
+pub(crate) use headers::{parse_signed_names, Header, HeaderSource, SignedNames, SortedHeader};
 pub(crate) use query::{Component, QueryParam};
 
 /// Something the canonical request or the string to sign can be written into.
@@ -119,13 +119,16 @@ pub(crate) struct PathRules {
 
 /// The parts of a canonical request, each already in the order SigV4 wants: the query
 /// parameters sorted and encoded, the headers sorted and limited to the signed ones.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct CanonicalRequest<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
     pub(crate) path_rules: PathRules,
     pub(crate) query: &'a [QueryParam<'a>],
     pub(crate) headers: HeaderSource<'a>,
+    /// The signed header list as text, when the caller has written it already (the
+    /// signer, into `Authorization`); otherwise it is written from `headers`.
+    pub(crate) signed_names: Option<&'a str>,
     pub(crate) payload_hash: &'a [u8],
 }
 
@@ -142,7 +145,10 @@ impl CanonicalRequest<'_> {
         sink.put_byte(b'\n');
         self.headers.write_canonical(sink);
         sink.put_byte(b'\n');
-        self.headers.write_signed_names(sink);
+        match self.signed_names {
+            Some(names) => sink.put_str(names),
+            None => self.headers.write_signed_names(sink),
+        }
         sink.put_byte(b'\n');
         sink.put(self.payload_hash);
     }

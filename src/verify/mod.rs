@@ -785,6 +785,7 @@ impl<'r> Pending<'r> {
                 matched: self.matched.as_slice(),
                 all: &self.request.headers,
             },
+            signed_names: None,
             payload_hash: self.payload_hash.as_bytes(),
         };
         f(&canonical)
