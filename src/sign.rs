@@ -371,7 +371,7 @@ impl Signer {
         request: &SignableRequest<'a>,
         added: &[Header<'a>],
     ) -> Result<(SignedHeaders<'a>, bool), SigningError> {
-        let mut headers = InlineVec::new(SortedHeader::EMPTY);
+        let mut headers = InlineVec::new();
         let mut has_host = false;
         let mut lowercase = true;
         for &(name, value) in &request.headers {

@@ -18,12 +18,6 @@ pub(crate) struct SortedHeader<'a> {
 }
 
 impl<'a> SortedHeader<'a> {
-    pub(crate) const EMPTY: Self = Self {
-        name: "",
-        value: b"",
-        plain: true,
-    };
-
     /// Checks the value: `None` when it cannot be signed.
     pub(crate) fn new(name: &'a str, value: &'a [u8]) -> Option<Self> {
         let plain = check_value(value)?;
@@ -367,7 +361,7 @@ pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 /// holding the other would hold `%` or `;`, and be refused.
 pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
     let bytes = raw.as_bytes();
-    let mut names = InlineVec::new("");
+    let mut names = InlineVec::new();
     let mut separator: Option<&[u8]> = None;
     let mut previous = "";
     let mut start = 0;

@@ -161,7 +161,7 @@ impl CanonicalRequest<'_> {
     }
 
     /// The canonical request as text, for debugging.
-    pub(crate) fn to_text(&self) -> String {
+    pub(crate) fn to_text(self) -> String {
         let mut out = Vec::with_capacity(512);
         self.write(&mut out);
         // Header values may hold any bytes; the text is for people, so those are replaced.

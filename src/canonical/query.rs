@@ -147,18 +147,11 @@ const INLINE: usize = 16;
 /// A request's query parameters, on the stack while they are few.
 pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 
-impl QueryParam<'_> {
-    const EMPTY: Self = Self {
-        name: Component::encoded(""),
-        value: Component::encoded(""),
-    };
-}
-
 /// The parameters of a raw query string (without `?`) in the order given, leaving out those
 /// whose raw name `skip` picks. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=`
 /// has an empty value.
 pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool) -> Params<'a> {
-    let mut out = InlineVec::new(QueryParam::EMPTY);
+    let mut out = InlineVec::new();
     for piece in raw
         .unwrap_or("")
         .split('&')

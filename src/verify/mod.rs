@@ -459,7 +459,7 @@ impl Verifier {
         names: &[&str],
     ) -> Result<MatchedHeaders, VerifyError> {
         let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        let mut matched = InlineVec::new(0u64);
+        let mut matched = InlineVec::new();
         let mut unsigned_amz = None;
         for (at, &(name, _)) in request.headers.iter().enumerate() {
             let found = names
