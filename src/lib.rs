@@ -49,6 +49,7 @@ mod presign;
 pub mod profile;
 pub mod provider;
 mod request;
+mod scan;
 mod scope;
 mod settings;
 mod sign;

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use super::Sink;
 use crate::inline_vec::InlineVec;
+use crate::scan;
 
 /// A header as given: the name in any case, the value as raw bytes.
 pub(crate) type Header<'a> = (&'a str, &'a [u8]);
@@ -365,43 +366,34 @@ pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
     let mut separator: Option<&[u8]> = None;
     let mut previous = "";
     let mut start = 0;
-    let mut bad = 0u8;
-    let mut i = 0;
-    // One pass over the bytes: each is a name's byte (checked against the name table) or
-    // starts a separator. `%` is a token character, but here it can only start `%3B`.
+    // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
+    // character, but here it can only start a separator.
     loop {
-        let at_end = i == bytes.len();
-        if !at_end {
-            let width = match bytes[i] {
-                b';' => 1,
-                b'%' => 3,
-                b => {
-                    bad |= NAME_CLASS[usize::from(b)];
-                    i += 1;
-                    continue;
-                }
-            };
-            let found = bytes.get(i..i + width)?;
-            let same = match separator {
-                None => found == b";" || found == b"%3B" || found == b"%3b",
-                Some(first) => found == first,
-            };
-            if !same {
-                return None;
-            }
-            separator = Some(found);
-        }
-        let name = raw.get(start..i)?;
+        let rest = bytes.get(start..)?;
+        let end = scan::find2(rest, b';', b'%').map(|at| start + at);
+        let name = raw.get(start..end.unwrap_or(bytes.len()))?;
+        let bad = name
+            .bytes()
+            .fold(0u8, |bad, b| bad | NAME_CLASS[usize::from(b)]);
         if name.is_empty() || bad != 0 || (start > 0 && previous >= name) {
             return None;
         }
         names.push(name);
-        if at_end {
+        let Some(end) = end else {
             return Some(names);
+        };
+        let width = if bytes[end] == b';' { 1 } else { 3 };
+        let found = bytes.get(end..end + width)?;
+        let same = match separator {
+            None => found == b";" || found == b"%3B" || found == b"%3b",
+            Some(first) => found == first,
+        };
+        if !same {
+            return None;
         }
+        separator = Some(found);
         previous = name;
-        i += separator.map_or(1, <[u8]>::len);
-        start = i;
+        start = end + width;
     }
 }
 

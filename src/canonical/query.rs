@@ -10,6 +10,7 @@ use percent_encoding::{percent_decode_str, percent_encode, PercentDecode};
 use super::path::UNRESERVED_ONLY;
 use super::Sink;
 use crate::inline_vec::InlineVec;
+use crate::scan;
 
 /// A query parameter's name or value.
 #[derive(Debug, Clone, Copy)]
@@ -152,12 +153,19 @@ pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 /// has an empty value.
 pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool) -> Params<'a> {
     let mut out = InlineVec::new();
-    for piece in raw
-        .unwrap_or("")
-        .split('&')
-        .filter(|piece| !piece.is_empty())
-    {
-        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+    let mut rest = raw.unwrap_or("");
+    while !rest.is_empty() {
+        let piece = match scan::split_once(rest, b'&') {
+            Some((piece, next)) => {
+                rest = next;
+                piece
+            }
+            None => std::mem::take(&mut rest),
+        };
+        if piece.is_empty() {
+            continue;
+        }
+        let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
         if skip(name) {
             continue;
         }
