@@ -244,8 +244,8 @@ impl Signer {
             signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
-        let key = start.key(self, params.credentials);
-        let signature = start.signature(&key, &canonical, details);
+        let mac = start.mac(self, params.credentials);
+        let signature = start.signature(mac, &canonical, details);
         drop(query);
         target.push_str("&X-Amz-Signature=");
         target.push_str(signature_str(&signature));

@@ -11,7 +11,7 @@ use crate::inline_vec::InlineVec;
 use crate::request::{Payload, SignableRequest, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope, ALGORITHM};
 use crate::settings::{SessionTokenMode, SigningSettings};
-use crate::signing_key::{SigningKey, SigningKeyCache};
+use crate::signing_key::{HmacSha256, SigningKey, SigningKeyCache};
 use crate::time::AmzDate;
 
 /// Who signs, for where and when.
@@ -306,8 +306,8 @@ impl Signer {
                 signed_names: authorization.get(names_at..),
                 ..*canonical
             };
-            let key = start.key(self, params.credentials);
-            let signature = start.signature(&key, &canonical, details);
+            let mac = start.mac(self, params.credentials);
+            let signature = start.signature(mac, &canonical, details);
             authorization.push_str(", Signature=");
             authorization.push_str(signature_str(&signature));
             SigningOutput {
@@ -465,17 +465,27 @@ impl<'s, 'c> Start<'s, 'c> {
         )
     }
 
-    /// Hashes the canonical request, signs the string to sign, and fills `details` when
-    /// asked.
+    /// A MAC keyed with the signing key, from the signer's cache.
+    pub(crate) fn mac(&self, signer: &Signer, credentials: &Credentials) -> HmacSha256 {
+        signer.keys.mac(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            self.date.date_stamp(),
+            self.region,
+            self.service,
+        )
+    }
+
+    /// Hashes the canonical request, signs the string to sign with `mac` (keyed with the
+    /// signing key), and fills `details` when asked.
     pub(crate) fn signature(
         &self,
-        key: &SigningKey,
+        mut mac: HmacSha256,
         canonical: &CanonicalRequest<'_>,
         details: Option<&mut SigningDetails>,
     ) -> [u8; 64] {
         let hash = canonical.hash();
         let scope = self.scope();
-        let mut mac = key.mac();
         write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
         let mut signature = [0u8; 64];
         let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);

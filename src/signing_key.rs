@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::credentials::Secret;
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// The scope terminator that ends every SigV4 credential scope.
 pub const TERMINATOR: &str = "aws4_request";
@@ -172,8 +172,49 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
+        self.with_key(
+            access_key_id,
+            secret,
+            date_stamp,
+            region,
+            service,
+            SigningKey::clone,
+        )
+    }
+
+    /// A MAC keyed with the key for these values, ready for a string to sign: what a
+    /// signature needs, without a copy of the key itself.
+    pub(crate) fn mac(
+        &self,
+        access_key_id: &str,
+        secret: &Secret,
+        date_stamp: &str,
+        region: &str,
+        service: &str,
+    ) -> HmacSha256 {
+        self.with_key(
+            access_key_id,
+            secret,
+            date_stamp,
+            region,
+            service,
+            SigningKey::mac,
+        )
+    }
+
+    /// Hands the key for these values to `f`: the cached one (under the lock), or one
+    /// derived on a miss.
+    fn with_key<R>(
+        &self,
+        access_key_id: &str,
+        secret: &Secret,
+        date_stamp: &str,
+        region: &str,
+        service: &str,
+        f: impl FnOnce(&SigningKey) -> R,
+    ) -> R {
         let Ok(date): Result<[u8; 8], _> = date_stamp.as_bytes().try_into() else {
-            return SigningKey::derive(secret, date_stamp, region, service);
+            return f(&SigningKey::derive(secret, date_stamp, region, service));
         };
         let slot = slot_of(access_key_id, &date, region, service);
         {
@@ -185,11 +226,12 @@ impl SigningKeyCache {
                     && e.service == service
                     && same_secret(&e.secret, secret);
                 if same {
-                    return e.key.clone();
+                    return f(&e.key);
                 }
             }
         }
         let key = SigningKey::derive(secret, date_stamp, region, service);
+        let result = f(&key);
         let mut entries = self.lock();
         if entries.len() >= self.capacity && !entries.contains_key(&slot) {
             let oldest = entries
@@ -208,10 +250,10 @@ impl SigningKeyCache {
                 region: region.to_owned(),
                 service: service.to_owned(),
                 secret: secret.clone(),
-                key: key.clone(),
+                key,
             },
         );
-        key
+        result
     }
 
     fn lock(

@@ -279,7 +279,7 @@ pub(crate) enum HeaderSource<'a> {
     /// key's high half is a position in `names`, its low half one in `all`.
     Listed {
         names: &'a [&'a str],
-        matched: &'a [u64],
+        matched: &'a [u32],
         all: &'a [Header<'a>],
     },
 }
@@ -295,9 +295,9 @@ impl HeaderSource<'_> {
             } => {
                 let mut current = None;
                 for &key in matched {
-                    let index = (key >> 32) as usize;
+                    let index = (key >> 16) as usize;
                     let (Some(name), Some((_, value))) =
-                        (names.get(index), all.get(key as u32 as usize))
+                        (names.get(index), all.get((key & 0xffff) as usize))
                     else {
                         continue;
                     };

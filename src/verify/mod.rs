@@ -110,12 +110,28 @@ impl Default for VerifierSettings {
 }
 
 impl VerifierSettings {
-    fn rules_for(&self, service: &str) -> SigningSettings {
-        self.service_rules
-            .iter()
-            .find(|(name, _)| name == service)
-            .map_or_else(SigningSettings::default, |(_, rules)| rules.clone())
+    /// What of the service's signing settings a verification needs: how its paths are
+    /// canonicalized, and whether it takes `x-amz-content-sha256` (S3's payload rules).
+    fn rules_for(&self, service: &str) -> ServiceRules {
+        let rules = |settings: &SigningSettings| ServiceRules {
+            path: canonical::PathRules {
+                normalize: settings.normalize_path,
+                double_encode: settings.double_uri_encode,
+            },
+            content_sha256_header: settings.content_sha256_header,
+        };
+        match self.service_rules.iter().find(|(name, _)| name == service) {
+            Some((_, settings)) => rules(settings),
+            None => rules(&SigningSettings::default()),
+        }
     }
+}
+
+/// The part of a service's [`SigningSettings`] that verification reads.
+#[derive(Debug, Clone, Copy)]
+struct ServiceRules {
+    path: canonical::PathRules,
+    content_sha256_header: bool,
 }
 
 /// The body as the caller has it when verifying.
@@ -148,7 +164,7 @@ pub struct Pending<'r> {
     date: AmzDate,
     request_time: OffsetDateTime,
     now: OffsetDateTime,
-    rules: SigningSettings,
+    rules: ServiceRules,
     /// The payload hash that goes into the canonical request.
     payload_hash: PayloadHash<'r>,
     /// A body hash declared in `x-amz-content-sha256` that the body itself must match.
@@ -186,7 +202,7 @@ impl PayloadHash<'_> {
 
 /// The request headers that were signed, each as a key: its name's position in the signed
 /// list in the high half, its own position in the request in the low half.
-pub(crate) type MatchedHeaders = InlineVec<u64, 24>;
+pub(crate) type MatchedHeaders = InlineVec<u32, 24>;
 
 /// An authentic request: who signed it, for what, and what its body must still satisfy.
 #[derive(Debug)]
@@ -467,13 +483,13 @@ impl Verifier {
                 .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name));
             match found {
                 Some(index) => {
-                    let key = u32::try_from(index)
+                    let key = u16::try_from(index)
                         .ok()
-                        .zip(u32::try_from(at).ok())
-                        .map(|(index, at)| u64::from(index) << 32 | u64::from(at))
+                        .zip(u16::try_from(at).ok())
+                        .map(|(index, at)| u32::from(index) << 16 | u32::from(at))
                         .ok_or(VerifyError::TooLarge {
                             what: "number of headers",
-                            limit: u32::MAX as usize,
+                            limit: usize::from(u16::MAX),
                         })?;
                     matched.push(key);
                 }
@@ -492,7 +508,7 @@ impl Verifier {
         matched.as_mut_slice().sort_unstable();
         let mut present = 0;
         for &key in matched.as_slice() {
-            let index = (key >> 32) as usize;
+            let index = (key >> 16) as usize;
             if index == present {
                 present += 1;
             } else if index > present {
@@ -694,7 +710,7 @@ impl<'r> Pending<'r> {
         }
 
         let scope = self.scope();
-        let key = verifier.keys.get(
+        let mac = verifier.keys.mac(
             claimed.access_key_id,
             &credential.secret,
             scope.date_stamp,
@@ -703,7 +719,7 @@ impl<'r> Pending<'r> {
         );
         let signature = self.with_canonical(verifier, |canonical| {
             let hash = canonical.hash();
-            let mut mac = key.mac();
+            let mut mac = mac;
             write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
             let computed: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
             if bool::from(computed.ct_eq(&self.claims.signature)) {
@@ -722,7 +738,14 @@ impl<'r> Pending<'r> {
             (_, Some(kind)) => BodyRequirement::Streaming {
                 kind,
                 seed_signature: signature,
-                key,
+                // Only streaming bodies need the key itself, to check their chunks.
+                key: verifier.keys.get(
+                    claimed.access_key_id,
+                    &credential.secret,
+                    scope.date_stamp,
+                    scope.region,
+                    scope.service,
+                ),
                 date: self.date,
             },
             (Some(declared), None) => match self.body {
@@ -775,10 +798,7 @@ impl<'r> Pending<'r> {
         let canonical = CanonicalRequest {
             method: self.request.method,
             path: self.request.path,
-            path_rules: canonical::PathRules {
-                normalize: self.rules.normalize_path,
-                double_encode: self.rules.double_uri_encode,
-            },
+            path_rules: self.rules.path,
             query: params.as_slice(),
             headers: HeaderSource::Listed {
                 names: self.claims.signed.as_slice(),
