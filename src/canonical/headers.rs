@@ -274,11 +274,11 @@ pub(crate) enum HeaderSource<'a> {
         headers: &'a [SortedHeader<'a>],
         lowercase: bool,
     },
-    /// The verifier's: the names the client signed, in the order it listed them, and the
-    /// request's headers that carry them, as sorted keys (see `MatchedHeaders`): each
-    /// key's high half is a position in `names`, its low half one in `all`.
+    /// The verifier's: the list the client signed, and the request's headers that carry
+    /// its names, as sorted keys (see `MatchedHeaders`): each key's high half is a name's
+    /// position in the list, its low half a header's in `all`.
     Listed {
-        names: &'a [&'a str],
+        signed: SignedList<'a>,
         matched: &'a [u32],
         all: &'a [Header<'a>],
     },
@@ -288,17 +288,11 @@ impl HeaderSource<'_> {
     pub(crate) fn write_canonical<S: Sink>(&self, sink: &mut S) {
         match *self {
             Self::Sorted { headers, lowercase } => write_canonical(sink, headers, lowercase),
-            Self::Listed {
-                names,
-                matched,
-                all,
-            } => {
+            Self::Listed { matched, all, .. } => {
                 let mut current = None;
                 for &key in matched {
-                    let index = (key >> 16) as usize;
-                    let (Some(name), Some((_, value))) =
-                        (names.get(index), all.get((key & 0xffff) as usize))
-                    else {
+                    let index = key >> 16;
+                    let Some(&(name, value)) = all.get((key & 0xffff) as usize) else {
                         continue;
                     };
                     if current == Some(index) {
@@ -307,7 +301,8 @@ impl HeaderSource<'_> {
                         if current.is_some() {
                             sink.put_byte(b'\n');
                         }
-                        sink.put_str(name);
+                        // The header's name matched the signed one but for case.
+                        write_name(sink, name, false);
                         sink.put_byte(b':');
                         current = Some(index);
                     }
@@ -326,8 +321,8 @@ impl HeaderSource<'_> {
             Self::Sorted { headers, lowercase } => {
                 push_signed_names(out, headers, separator, lowercase)
             }
-            Self::Listed { names, .. } => {
-                for (i, name) in names.iter().enumerate() {
+            Self::Listed { signed, .. } => {
+                for (i, name) in signed.names().enumerate() {
                     if i > 0 {
                         out.push_str(separator);
                     }
@@ -340,14 +335,7 @@ impl HeaderSource<'_> {
     pub(crate) fn write_signed_names<S: Sink>(&self, sink: &mut S) {
         match *self {
             Self::Sorted { headers, lowercase } => write_signed_names(sink, headers, lowercase),
-            Self::Listed { names, .. } => {
-                for (i, name) in names.iter().enumerate() {
-                    if i > 0 {
-                        sink.put_byte(b';');
-                    }
-                    sink.put_str(name);
-                }
-            }
+            Self::Listed { signed, .. } => signed.write(sink),
         }
     }
 }
@@ -355,15 +343,47 @@ impl HeaderSource<'_> {
 /// A signed header list, split once into its names (on the stack while they are few).
 pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
 
+/// A signed header list as the client sent it, once [`parse_signed_names`] has checked it:
+/// names separated by `;`, or by `%3B` (in either case) in a presigned URL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedList<'a> {
+    raw: &'a str,
+    separator: &'a str,
+}
+
+impl<'a> SignedList<'a> {
+    /// The names, in order.
+    pub(crate) fn names(self) -> impl Iterator<Item = &'a str> {
+        self.raw.split(self.separator)
+    }
+
+    /// Writes the list as the canonical request has it, separated by `;`.
+    pub(crate) fn write<S: Sink>(self, sink: &mut S) {
+        if self.separator == ";" {
+            sink.put_str(self.raw);
+            return;
+        }
+        for (i, name) in self.names().enumerate() {
+            if i > 0 {
+                sink.put_byte(b';');
+            }
+            sink.put_str(name);
+        }
+    }
+}
+
 /// Splits and checks a signed header list as a client sent it: names separated by `;`, or
 /// by `%3B` when it arrives percent-encoded in a presigned URL's `X-Amz-SignedHeaders`.
 /// The names must be lower-case tokens without `%`, strictly increasing (sorted, no
 /// repeats), as SigV4 requires; `None` otherwise. One list uses one separator: a name
 /// holding the other would hold `%` or `;`, and be refused.
-pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
+pub(crate) fn parse_signed_names<'a>(
+    raw: &'a str,
+    names: &mut SignedNames<'a>,
+) -> Option<SignedList<'a>> {
     let bytes = raw.as_bytes();
-    let mut names = InlineVec::new();
-    let mut separator: Option<&[u8]> = None;
+    names.clear();
+    let mut separator: Option<&'a str> = None;
     let mut previous = "";
     let mut start = 0;
     // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
@@ -380,12 +400,13 @@ pub(crate) fn parse_signed_names(raw: &str) -> Option<SignedNames<'_>> {
         }
         names.push(name);
         let Some(end) = end else {
-            return Some(names);
+            let separator = separator.unwrap_or(";");
+            return Some(SignedList { raw, separator });
         };
         let width = if bytes[end] == b';' { 1 } else { 3 };
-        let found = bytes.get(end..end + width)?;
+        let found = raw.get(end..end + width)?;
         let same = match separator {
-            None => found == b";" || found == b"%3B" || found == b"%3b",
+            None => found == ";" || found == "%3B" || found == "%3b",
             Some(first) => found == first,
         };
         if !same {
@@ -431,8 +452,13 @@ mod tests {
             "host%3Bx-amz-date%3Bz",
             "host%3bx-amz-date%3bz",
         ] {
-            let names = parse_signed_names(raw).expect("valid");
+            let mut names = SignedNames::new();
+            let list = parse_signed_names(raw, &mut names).expect("valid");
             assert_eq!(names.as_slice(), ["host", "x-amz-date", "z"]);
+            assert!(list.names().eq(["host", "x-amz-date", "z"]));
+            let mut text = Vec::new();
+            list.write(&mut text);
+            assert_eq!(text, b"host;x-amz-date;z");
         }
         for bad in [
             "host%3Bx-amz-date;z",
@@ -446,7 +472,10 @@ mod tests {
             "a b",
             "a%41",
         ] {
-            assert!(parse_signed_names(bad).is_none(), "{bad:?}");
+            assert!(
+                parse_signed_names(bad, &mut SignedNames::new()).is_none(),
+                "{bad:?}"
+            );
         }
     }
 

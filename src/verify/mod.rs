@@ -26,7 +26,7 @@ pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub(crate) use parse::decode_lower_hex32;
 pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
-use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedNames};
+use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedList, SignedNames};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
 use crate::inline_vec::InlineVec;
 use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
@@ -216,7 +216,7 @@ pub struct Verified<'r, D = ()> {
     /// What the body must still satisfy.
     pub body: BodyRequirement,
     scope: CredentialScope<'r>,
-    signed: SignedNames<'r>,
+    signed: SignedList<'r>,
 }
 
 impl<'r, D> Verified<'r, D> {
@@ -273,7 +273,7 @@ impl<'r, D> Verified<'r, D> {
 
     /// The signed header names, in order.
     pub fn signed_headers(&self) -> impl Iterator<Item = &'r str> + '_ {
-        self.signed.as_slice().iter().copied()
+        self.signed.names()
     }
 }
 
@@ -295,9 +295,10 @@ impl Verifier {
     /// scope names (the query protocol's when none can be read).
     pub fn dialect_of(&self, request: &SignableRequest<'_>) -> Dialect {
         let limits = &self.settings.limits;
+        let mut names = SignedNames::new();
         let claims = match (find_header(request, "authorization"), request.query) {
-            (Some(value), _) => parse::parse_authorization(value, limits).ok(),
-            (None, Some(query)) => parse::parse_presigned(query, limits).ok(),
+            (Some(value), _) => parse::parse_authorization(value, limits, &mut names).ok(),
+            (None, Some(query)) => parse::parse_presigned(query, limits, &mut names).ok(),
             (None, None) => None,
         };
         claims.map_or(Dialect::Query, |c| {
@@ -336,15 +337,18 @@ impl Verifier {
             q.split('&')
                 .any(|p| p.starts_with("X-Amz-Algorithm=") || p == "X-Amz-Algorithm")
         });
+        let mut names = SignedNames::new();
         let claims = match (authorization, presigned) {
             (Some(_), true) => return Err(VerifyError::MultipleAuthMechanisms),
             (None, false) => return Err(VerifyError::MissingAuthentication),
             (Some(value), false) => {
-                let mut claims = parse::parse_authorization(value, limits)?;
+                let mut claims = parse::parse_authorization(value, limits, &mut names)?;
                 claims.token = find_header(request, "x-amz-security-token").map(TokenRef::Header);
                 claims
             }
-            (None, true) => parse::parse_presigned(request.query.unwrap_or(""), limits)?,
+            (None, true) => {
+                parse::parse_presigned(request.query.unwrap_or(""), limits, &mut names)?
+            }
         };
 
         // When.
@@ -393,11 +397,10 @@ impl Verifier {
         }
 
         // Which headers.
-        let names = claims.signed.as_slice();
         if names.binary_search(&"host").is_err() {
             return Err(VerifyError::HostNotSigned);
         }
-        let matched = self.match_signed_headers(request, names)?;
+        let matched = self.match_signed_headers(request, &names)?;
 
         // What the body must be.
         let rules = self.settings.rules_for(credential.service);
@@ -801,7 +804,7 @@ impl<'r> Pending<'r> {
             path_rules: self.rules.path,
             query: params.as_slice(),
             headers: HeaderSource::Listed {
-                names: self.claims.signed.as_slice(),
+                signed: self.claims.signed,
                 matched: self.matched.as_slice(),
                 all: &self.request.headers,
             },

@@ -5,7 +5,7 @@ use time::format_description::well_known::Rfc2822;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::canonical::{parse_signed_names, SignedNames};
+use crate::canonical::{parse_signed_names, SignedList, SignedNames};
 use crate::scan;
 use crate::scope::ALGORITHM;
 use crate::time::AmzDate;
@@ -44,7 +44,7 @@ impl std::fmt::Debug for TokenRef<'_> {
 pub(crate) struct Claims<'r> {
     pub(crate) location: AuthLocation,
     pub(crate) credential: CredentialParts<'r>,
-    pub(crate) signed: SignedNames<'r>,
+    pub(crate) signed: SignedList<'r>,
     pub(crate) signature: [u8; 32],
     /// Presigned only: the raw `X-Amz-Date` and `X-Amz-Expires` values.
     pub(crate) query_date: Option<&'r str>,
@@ -167,33 +167,36 @@ pub(crate) fn decode_lower_hex32(text: &[u8]) -> Option<[u8; 32]> {
     (bad == 0).then_some(out)
 }
 
+/// Checks a signed header list and splits it into `names`.
 fn parse_signed<'a>(
     raw: &'a str,
     location: AuthLocation,
     limits: &Limits,
-) -> Result<SignedNames<'a>, VerifyError> {
+    names: &mut SignedNames<'a>,
+) -> Result<SignedList<'a>, VerifyError> {
     // Splitting is linear in `raw`, whose length is already bounded (the Authorization
     // header's, or the request target's): the count can be checked afterwards.
-    let names = parse_signed_names(raw).ok_or_else(|| {
+    let list = parse_signed_names(raw, names).ok_or_else(|| {
         malformed(
             location,
             "SignedHeaders must list lower-case header names, sorted, separated by ';'",
         )
     })?;
-    if names.as_slice().len() > limits.max_signed_headers {
+    if names.len() > limits.max_signed_headers {
         return Err(VerifyError::TooLarge {
             what: "number of signed headers",
             limit: limits.max_signed_headers,
         });
     }
-    Ok(names)
+    Ok(list)
 }
 
 /// Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`: each part
-/// exactly once, in any order, nothing else.
+/// exactly once, in any order, nothing else. The signed header names go into `names`.
 pub(crate) fn parse_authorization<'r>(
     value: &'r [u8],
     limits: &Limits,
+    names: &mut SignedNames<'r>,
 ) -> Result<Claims<'r>, VerifyError> {
     let location = AuthLocation::Header;
     if value.len() > limits.max_authorization_len {
@@ -275,7 +278,7 @@ pub(crate) fn parse_authorization<'r>(
     Ok(Claims {
         location,
         credential: parse_credential(credential, location)?,
-        signed: parse_signed(signed, location, limits)?,
+        signed: parse_signed(signed, location, limits, names)?,
         signature: parse_signature(signature, location)?,
         query_date: None,
         expires: None,
@@ -295,10 +298,12 @@ fn trim_blanks(text: &str) -> &str {
     text.get(start..end).unwrap_or("")
 }
 
-/// Parses the presigning parameters of a query string. Each must appear once.
+/// Parses the presigning parameters of a query string. Each must appear once. The signed
+/// header names go into `names`.
 pub(crate) fn parse_presigned<'r>(
     query: &'r str,
     limits: &Limits,
+    names: &mut SignedNames<'r>,
 ) -> Result<Claims<'r>, VerifyError> {
     let location = AuthLocation::Query;
     let mut slots: [Option<&'r str>; 7] = [None; 7];
@@ -311,14 +316,27 @@ pub(crate) fn parse_presigned<'r>(
         "X-Amz-Signature",
         "X-Amz-Security-Token",
     ];
-    for (n, piece) in query.split('&').enumerate() {
+    let mut rest = Some(query);
+    let mut n = 0;
+    while let Some(text) = rest {
+        let piece = match scan::split_once(text, b'&') {
+            Some((piece, next)) => {
+                rest = Some(next);
+                piece
+            }
+            None => {
+                rest = None;
+                text
+            }
+        };
         if n >= limits.max_query_params {
             return Err(VerifyError::TooLarge {
                 what: "number of query parameters",
                 limit: limits.max_query_params,
             });
         }
-        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        n += 1;
+        let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
         if let Some(i) = NAMES.iter().position(|known| *known == name) {
             if slots[i].replace(value).is_some() {
                 return Err(malformed(location, format!("the query has {name} twice")));
@@ -343,7 +361,7 @@ pub(crate) fn parse_presigned<'r>(
     Ok(Claims {
         location,
         credential: parse_credential(credential, location)?,
-        signed: parse_signed(signed, location, limits)?,
+        signed: parse_signed(signed, location, limits, names)?,
         signature: parse_signature(signature, location)?,
         query_date: Some(date),
         expires: Some(expires),
@@ -395,11 +413,12 @@ mod tests {
         let claims = parse_authorization(
             b"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
             &limits(),
+            &mut SignedNames::new(),
         )
         .expect("well formed");
         assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
         assert_eq!(claims.credential.service, "iam");
-        assert_eq!(claims.signed.as_slice().len(), 3);
+        assert_eq!(claims.signed.names().count(), 3);
     }
 
     #[test]
@@ -422,7 +441,7 @@ mod tests {
         ];
         for case in cases {
             assert!(
-                parse_authorization(case.as_bytes(), &limits()).is_err(),
+                parse_authorization(case.as_bytes(), &limits(), &mut SignedNames::new()).is_err(),
                 "{case}"
             );
         }
@@ -431,11 +450,15 @@ mod tests {
     #[test]
     fn parses_presigned_parameters() {
         let q = "a=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-amz-meta-a&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
-        let claims = parse_presigned(q, &limits()).expect("well formed");
+        let mut names = SignedNames::new();
+        let claims = parse_presigned(q, &limits(), &mut names).expect("well formed");
         assert_eq!(claims.credential.region, "us-east-1");
-        assert_eq!(claims.signed.as_slice(), ["host", "x-amz-meta-a"]);
-        assert!(parse_presigned(&format!("{q}&X-Amz-Date=20150830T123600Z"), &limits()).is_err());
-        assert!(parse_presigned(&q.replace("&X-Amz-Expires=60", ""), &limits()).is_err());
+        assert!(claims.signed.names().eq(["host", "x-amz-meta-a"]));
+        assert_eq!(names.as_slice(), ["host", "x-amz-meta-a"]);
+        let twice = format!("{q}&X-Amz-Date=20150830T123600Z");
+        assert!(parse_presigned(&twice, &limits(), &mut SignedNames::new()).is_err());
+        let without = q.replace("&X-Amz-Expires=60", "");
+        assert!(parse_presigned(&without, &limits(), &mut SignedNames::new()).is_err());
     }
 
     #[test]
