@@ -39,6 +39,7 @@
 mod canonical;
 mod chunked;
 mod credentials;
+mod ct;
 mod error;
 mod inline_vec;
 #[cfg(feature = "tower")]

@@ -9,10 +9,10 @@ pub(crate) fn find(bytes: &[u8], byte: u8) -> Option<usize> {
     memchr::memchr(byte, bytes)
 }
 
-/// The position of the first `a` or `b`.
+/// The positions of every `a` and `b`, in order, found in one pass.
 #[inline]
-pub(crate) fn find2(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
-    memchr::memchr2(a, b, bytes)
+pub(crate) fn positions2(bytes: &[u8], a: u8, b: u8) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(a, b, bytes)
 }
 
 /// Splits at the first `byte`, which must be ASCII.
@@ -31,6 +31,6 @@ mod tests {
         assert_eq!(split_once("a=b=c", b'='), Some(("a", "b=c")));
         assert_eq!(split_once("abc", b'='), None);
         assert_eq!(split_once("é=x", b'='), Some(("é", "x")));
-        assert_eq!(find2(b"abc/def%", b'%', b'/'), Some(3));
+        assert!(positions2(b"a/b%c//", b'/', b'%').eq([1, 3, 5, 6]));
     }
 }

@@ -296,7 +296,7 @@ fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> 
 /// a secret matched.
 fn same_secret(a: &Secret, b: &Secret) -> bool {
     let (a, b) = (a.expose().as_bytes(), b.expose().as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::ct::eq(a, b)
 }
 
 #[cfg(test)]

@@ -386,12 +386,8 @@ pub(crate) fn parse_signed_names<'a>(
     let mut separator: Option<&'a str> = None;
     let mut previous = "";
     let mut start = 0;
-    // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
-    // character, but here it can only start a separator.
-    loop {
-        let rest = bytes.get(start..)?;
-        let end = scan::find2(rest, b';', b'%').map(|at| start + at);
-        let name = raw.get(start..end.unwrap_or(bytes.len()))?;
+    let mut push = |start: usize, end: usize, names: &mut SignedNames<'a>| {
+        let name = raw.get(start..end)?;
         let bad = name
             .bytes()
             .fold(0u8, |bad, b| bad | NAME_CLASS[usize::from(b)]);
@@ -399,10 +395,16 @@ pub(crate) fn parse_signed_names<'a>(
             return None;
         }
         names.push(name);
-        let Some(end) = end else {
-            let separator = separator.unwrap_or(";");
-            return Some(SignedList { raw, separator });
-        };
+        previous = name;
+        Some(())
+    };
+    // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
+    // character, but here it can only start a separator.
+    for end in scan::positions2(bytes, b';', b'%') {
+        if end < start {
+            continue;
+        }
+        push(start, end, names)?;
         let width = if bytes[end] == b';' { 1 } else { 3 };
         let found = raw.get(end..end + width)?;
         let same = match separator {
@@ -413,9 +415,13 @@ pub(crate) fn parse_signed_names<'a>(
             return None;
         }
         separator = Some(found);
-        previous = name;
         start = end + width;
     }
+    push(start, bytes.len(), names)?;
+    Some(SignedList {
+        raw,
+        separator: separator.unwrap_or(";"),
+    })
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 //! and a few hundred bytes, whatever the body's length.
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::encoder::MIN_CHUNK_SIZE;
 use super::{ChainSigner, SIGNATURE_PREFIX, TRAILER_SIGNATURE_HEADER};
+use crate::ct;
 use crate::request::StreamingPayload;
 use crate::verify::VerifyError;
 
@@ -244,7 +244,7 @@ impl ChunkedDecoder {
                 .finalize()
                 .into();
             let computed = chain.chunk(&hash);
-            if !bool::from(computed.ct_eq(&self.declared_signature)) {
+            if !ct::eq(&computed, &self.declared_signature) {
                 // `chunks` already counts this chunk.
                 return Err(VerifyError::ChunkSignatureDoesNotMatch {
                     chunk: self.chunks - 1,
@@ -308,7 +308,7 @@ impl ChunkedDecoder {
         if size == 0 {
             if let Some(chain) = &mut self.chain {
                 let computed = chain.chunk(&Sha256::digest(b"").into());
-                if !bool::from(computed.ct_eq(&self.declared_signature)) {
+                if !ct::eq(&computed, &self.declared_signature) {
                     return Err(VerifyError::ChunkSignatureDoesNotMatch { chunk: self.chunks });
                 }
             }
@@ -366,7 +366,7 @@ impl ChunkedDecoder {
                 Some(chain) => chain.trailer(&canonical),
                 None => return Err(bad("an unsigned stream has no trailer signature")),
             };
-            if !bool::from(computed.ct_eq(&declared)) {
+            if !ct::eq(&computed, &declared) {
                 return Err(VerifyError::TrailerSignatureDoesNotMatch);
             }
             self.trailer_signed = true;
@@ -408,7 +408,7 @@ impl ChunkedDecoder {
             });
         };
         let computed = checksum.finish();
-        if !bool::from(computed.as_bytes().ct_eq(declared.as_bytes())) {
+        if !ct::eq(computed.as_bytes(), declared.as_bytes()) {
             return Err(VerifyError::ChecksumMismatch {
                 algorithm: algorithm.header_name(),
                 declared: declared.clone(),

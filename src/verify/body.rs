@@ -3,7 +3,6 @@
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::request::StreamingPayload;
 use crate::signing_key::SigningKey;
@@ -110,7 +109,7 @@ impl BodyChecker {
         } else {
             self.hasher.finalize().into()
         };
-        if bool::from(computed.ct_eq(&self.expected)) {
+        if crate::ct::eq(&computed, &self.expected) {
             Ok(computed)
         } else {
             Err(VerifyError::ContentSha256Mismatch {

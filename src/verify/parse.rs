@@ -65,56 +65,47 @@ pub(crate) fn parse_credential(
     raw: &str,
     location: AuthLocation,
 ) -> Result<CredentialParts<'_>, VerifyError> {
+    let shape = || {
+        malformed(
+            location,
+            "the Credential must be <access key id>/<date>/<region>/<service>/aws4_request",
+        )
+    };
+    let bytes = raw.as_bytes();
     let mut parts = [""; 5];
     let mut n = 0;
-    let mut rest = raw;
-    loop {
-        // The next separator: `/`, or `%2F` in either case. A `%` that starts anything
-        // else stays in the part, which then fails the check below.
-        let bytes = rest.as_bytes();
-        let mut split = None;
-        let mut from = 0;
-        while let Some(at) = scan::find2(&bytes[from..], b'/', b'%') {
-            let at = from + at;
-            if bytes[at] == b'/' {
-                split = Some((at, 1));
-                break;
-            }
-            if bytes
-                .get(at + 1..at + 3)
-                .is_some_and(|e| e.eq_ignore_ascii_case(b"2f"))
-            {
-                split = Some((at, 3));
-                break;
-            }
-            from = at + 1;
+    let mut start = 0;
+    // The separators: `/`, or `%2F` in either case. A `%` that starts anything else stays
+    // in its part, which then fails the check below.
+    for at in scan::positions2(bytes, b'/', b'%') {
+        if at < start {
+            continue;
         }
-        let (part, next) = match split {
-            Some((at, len)) => (&rest[..at], rest.get(at + len..)),
-            None => (rest, None),
+        let width = if bytes[at] == b'/' {
+            1
+        } else if bytes
+            .get(at + 1..at + 3)
+            .is_some_and(|e| e.eq_ignore_ascii_case(b"2f"))
+        {
+            3
+        } else {
+            continue;
         };
-        if n == parts.len() {
-            return Err(malformed(
-                location,
-                "the Credential must be <access key id>/<date>/<region>/<service>/aws4_request",
-            ));
+        if n == parts.len() - 1 {
+            return Err(shape());
         }
-        parts[n] = part;
+        parts[n] = raw.get(start..at).ok_or_else(shape)?;
         n += 1;
-        match next {
-            Some(next) => rest = next,
-            None => break,
-        }
+        start = at + width;
     }
+    parts[n] = raw.get(start..).ok_or_else(shape)?;
+    n += 1;
     let well_formed = n == parts.len()
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.bytes().fold(true, |ok, b| ok & is_plain(b)));
     if !well_formed {
-        return Err(malformed(
-            location,
-            "the Credential must be <access key id>/<date>/<region>/<service>/aws4_request",
-        ));
+        return Err(shape());
     }
     Ok(CredentialParts {
         access_key_id: parts[0],
