@@ -114,6 +114,22 @@ pub(crate) fn write_string_to_sign<S: Sink>(
     scope: &CredentialScope<'_>,
     canonical_request_hash: &[u8; 32],
 ) {
+    // Assembled on the stack and handed over in one piece: a MAC takes each piece through
+    // its block buffer, which costs more than the copy.
+    let mut text = StackText::default();
+    write_pieces(&mut text, amz_date, scope, canonical_request_hash);
+    match text.as_bytes() {
+        Some(bytes) => sink.put(bytes),
+        None => write_pieces(sink, amz_date, scope, canonical_request_hash),
+    }
+}
+
+fn write_pieces<S: Sink>(
+    sink: &mut S,
+    amz_date: &[u8],
+    scope: &CredentialScope<'_>,
+    canonical_request_hash: &[u8; 32],
+) {
     sink.put_str(ALGORITHM);
     sink.put_byte(b'\n');
     sink.put(amz_date);
@@ -127,9 +143,59 @@ pub(crate) fn write_string_to_sign<S: Sink>(
     }
 }
 
+/// Up to 256 bytes on the stack; `None` once more were written (a scope with very long
+/// names), and the caller writes the pieces instead.
+struct StackText {
+    buf: [u8; 256],
+    len: usize,
+    overflow: bool,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        Self {
+            buf: [0; 256],
+            len: 0,
+            overflow: false,
+        }
+    }
+}
+
+impl StackText {
+    fn as_bytes(&self) -> Option<&[u8]> {
+        (!self.overflow).then(|| &self.buf[..self.len])
+    }
+}
+
+impl Sink for StackText {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_to_sign_of_any_length() {
+        for region in ["us-east-1".to_owned(), "r".repeat(300)] {
+            let scope = CredentialScope::new("20150830", &region, "iam").expect("valid");
+            let mut text = Vec::new();
+            write_string_to_sign(&mut text, b"20150830T123600Z", &scope, &[0xab; 32]);
+            let expected = format!(
+                "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/{region}/iam/aws4_request\n{}",
+                "ab".repeat(32)
+            );
+            assert_eq!(String::from_utf8(text).expect("ASCII"), expected);
+        }
+    }
 
     #[test]
     fn checks_names() {

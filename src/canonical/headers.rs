@@ -62,9 +62,10 @@ const TCHAR: [bool; 256] = {
 
 /// Checks a header value in one pass. `None` when it cannot be hashed as a header value:
 /// it holds control characters other than tab, or line breaks other than obsolete line
-/// folding (followed by a space or tab). Otherwise whether it is plain, needing no trimming or folding: no tab or line break, no space at
-/// either end, no two spaces in a row. Nearly every value is plain visible text, which the
-/// branch-free scan settles at once.
+/// folding (followed by a space or tab). Otherwise whether it is plain, needing no
+/// trimming or folding: no tab or line break, no space at either end, no two spaces in a
+/// row. Nearly every value is plain visible text, which the branch-free scan settles at
+/// once.
 fn check_value(value: &[u8]) -> Option<bool> {
     let (controls, spaces) = scan_value(value);
     if !controls {
@@ -500,5 +501,16 @@ mod tests {
         assert_eq!(check_value(b" a"), Some(false));
         assert_eq!(check_value(b"a "), Some(false));
         assert_eq!(check_value(b"a\tb"), Some(false));
+        // Every byte in every position of a word and of the tail.
+        for len in (1..20).chain([31, 32, 33, 47]) {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut value = vec![b'x'; len];
+                    value[at] = b;
+                    let expected = (b < b' ' || b == 0x7f, b == b' ');
+                    assert_eq!(scan_value(&value), expected, "{len} {at} {b}");
+                }
+            }
+        }
     }
 }
