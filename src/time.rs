@@ -35,6 +35,11 @@ impl AmzDate {
     /// Parses `YYYYMMDDTHHMMSSZ` strictly: sixteen bytes, digits where digits go, a real
     /// calendar date and time.
     pub fn parse(text: &str) -> Option<Self> {
+        Self::parse_with_time(text).map(|(date, _)| date)
+    }
+
+    /// [`AmzDate::parse`], and the time it stands for.
+    pub(crate) fn parse_with_time(text: &str) -> Option<(Self, OffsetDateTime)> {
         let bytes: [u8; 16] = text.as_bytes().try_into().ok()?;
         let digits_ok = bytes
             .iter()
@@ -44,8 +49,8 @@ impl AmzDate {
             return None;
         }
         let parsed = Self(bytes);
-        parsed.to_offset_date_time()?;
-        Some(parsed)
+        let time = parsed.to_offset_date_time()?;
+        Some((parsed, time))
     }
 
     /// The time this stands for.

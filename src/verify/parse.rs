@@ -369,9 +369,10 @@ pub(crate) fn parse_request_time(
         value: String::from_utf8_lossy(&value[..value.len().min(64)]).into_owned(),
     };
     let text = std::str::from_utf8(value).map_err(|_| invalid())?.trim();
-    let time = if let Some(date) = AmzDate::parse(text) {
-        date.to_offset_date_time()
-    } else if http_date {
+    if let Some(parsed) = AmzDate::parse_with_time(text) {
+        return Ok(parsed);
+    }
+    let time = if http_date {
         let imf = format_description!(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         );
