@@ -401,7 +401,7 @@ impl Signer {
             // The values added are the signer's own; one that is not plain (a session token
             // with spaces) is folded like any other.
             let plain = SortedHeader::new(name, value).is_some_and(|h| h.plain);
-            headers.push(SortedHeader { name, value, plain });
+            headers.push(SortedHeader::with_plain(name, value, plain));
         }
         canonical::headers::sort(headers.as_mut_slice(), lowercase);
         Ok((headers, lowercase))

@@ -16,13 +16,33 @@ pub(crate) struct SortedHeader<'a> {
     pub(crate) name: &'a str,
     pub(crate) value: &'a [u8],
     pub(crate) plain: bool,
+    /// The first eight bytes of the lower-cased name, big-endian, zero-padded: comparing
+    /// keys orders names as comparing them would, up to their eighth byte.
+    key: u64,
+    /// Set by [`sort`]: the name is the previous header's, so the value joins its line.
+    repeat: bool,
 }
 
 impl<'a> SortedHeader<'a> {
     /// Checks the value: `None` when it cannot be signed.
     pub(crate) fn new(name: &'a str, value: &'a [u8]) -> Option<Self> {
         let plain = check_value(value)?;
-        Some(Self { name, value, plain })
+        Some(Self::with_plain(name, value, plain))
+    }
+
+    /// A header whose value was classified already.
+    pub(crate) fn with_plain(name: &'a str, value: &'a [u8], plain: bool) -> Self {
+        let mut key = 0u64;
+        for (i, b) in name.bytes().take(8).enumerate() {
+            key |= u64::from(b.to_ascii_lowercase()) << (56 - 8 * i);
+        }
+        Self {
+            name,
+            value,
+            plain,
+            key,
+            repeat: false,
+        }
     }
 }
 
@@ -161,35 +181,54 @@ pub(crate) fn cmp_names(a: &str, b: &str) -> Ordering {
 /// Sorts by lower-cased name; headers of the same name keep their order, since their values
 /// are joined in the order they were sent. `lowercase` says every name is lower-case
 /// already (as `http`'s are), so plain byte order will do.
+///
+/// Most pairs differ in their first eight bytes, which the keys compare as one integer.
+/// Afterwards each header knows whether it repeats the previous one's name.
 pub(crate) fn sort(headers: &mut [SortedHeader<'_>], lowercase: bool) {
-    if lowercase {
-        headers.sort_by(|a, b| a.name.cmp(b.name));
-    } else {
-        headers.sort_by(|a, b| cmp_names(a.name, b.name));
+    let rest = |a: &SortedHeader<'_>, b: &SortedHeader<'_>| {
+        if lowercase {
+            a.name.cmp(b.name)
+        } else {
+            cmp_names(a.name, b.name)
+        }
+    };
+    headers.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| rest(a, b)));
+    let mut previous: Option<(u64, &str)> = None;
+    for header in headers.iter_mut() {
+        header.repeat = previous.is_some_and(|(key, name)| {
+            key == header.key
+                && name.len() == header.name.len()
+                && name.eq_ignore_ascii_case(header.name)
+        });
+        previous = Some((header.key, header.name));
     }
 }
 
-/// Each run of headers with the same name, in sorted input.
-fn groups<'h, 'a>(sorted: &'h [SortedHeader<'a>]) -> impl Iterator<Item = &'h [SortedHeader<'a>]> {
-    sorted.chunk_by(|a, b| a.name.len() == b.name.len() && a.name.eq_ignore_ascii_case(b.name))
+/// The first header of each name, in sorted input.
+fn firsts<'h, 'a>(sorted: &'h [SortedHeader<'a>]) -> impl Iterator<Item = &'h SortedHeader<'a>> {
+    sorted.iter().filter(|h| !h.repeat)
 }
 
 /// Writes `name:value1,value2\n` for each name: values trimmed, inner runs of whitespace
 /// (folded lines included) collapsed to one space.
 pub(crate) fn write_canonical<S: Sink>(sink: &mut S, sorted: &[SortedHeader<'_>], lowercase: bool) {
-    for group in groups(sorted) {
-        write_name(sink, group[0].name, lowercase);
-        sink.put_byte(b':');
-        for (i, header) in group.iter().enumerate() {
+    for (i, header) in sorted.iter().enumerate() {
+        if header.repeat {
+            sink.put_byte(b',');
+        } else {
             if i > 0 {
-                sink.put_byte(b',');
+                sink.put_byte(b'\n');
             }
-            if header.plain {
-                sink.put(header.value);
-            } else {
-                write_folded(sink, header.value);
-            }
+            write_name(sink, header.name, lowercase);
+            sink.put_byte(b':');
         }
+        if header.plain {
+            sink.put(header.value);
+        } else {
+            write_folded(sink, header.value);
+        }
+    }
+    if !sorted.is_empty() {
         sink.put_byte(b'\n');
     }
 }
@@ -200,11 +239,11 @@ pub(crate) fn write_signed_names<S: Sink>(
     sorted: &[SortedHeader<'_>],
     lowercase: bool,
 ) {
-    for (i, group) in groups(sorted).enumerate() {
+    for (i, header) in firsts(sorted).enumerate() {
         if i > 0 {
             sink.put_byte(b';');
         }
-        write_name(sink, group[0].name, lowercase);
+        write_name(sink, header.name, lowercase);
     }
 }
 
@@ -215,11 +254,11 @@ fn push_signed_names(
     separator: &str,
     lowercase: bool,
 ) {
-    for (i, group) in groups(sorted).enumerate() {
+    for (i, header) in firsts(sorted).enumerate() {
         if i > 0 {
             out.push_str(separator);
         }
-        let name = group[0].name;
+        let name = header.name;
         if lowercase || !name.bytes().any(|b| b.is_ascii_uppercase()) {
             out.push_str(name);
         } else {
