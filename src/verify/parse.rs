@@ -198,6 +198,25 @@ pub(crate) fn parse_authorization<'r>(
     }
     let value = std::str::from_utf8(value)
         .map_err(|_| malformed(location, "the Authorization header is not ASCII"))?;
+    if let Some((credential, signed, signature)) = split_sdk_form(value) {
+        // Any failure is left to the general parser below, which says what is wrong in
+        // its own words.
+        if let (Ok(credential), Ok(signed), Ok(signature)) = (
+            parse_credential(credential, location),
+            parse_signed(signed, location, limits, names),
+            parse_signature(signature, location),
+        ) {
+            return Ok(Claims {
+                location,
+                credential,
+                signed,
+                signature,
+                query_date: None,
+                expires: None,
+                token: None,
+            });
+        }
+    }
     let (algorithm, rest) = scan::split_once(value, b' ').unwrap_or((value, ""));
     if algorithm != ALGORITHM {
         return Err(VerifyError::UnsupportedAlgorithm {
@@ -287,6 +306,19 @@ fn trim_blanks(text: &str) -> &str {
         .rposition(|b| !blank(b))
         .map_or(start, |at| at + 1);
     text.get(start..end).unwrap_or("")
+}
+
+/// The three values of an `Authorization` header in the form every SDK writes:
+/// `AWS4-HMAC-SHA256 Credential=<c>, SignedHeaders=<s>, Signature=<64 characters>`.
+/// `None` for any other spacing or order, which the general parser takes.
+fn split_sdk_form(value: &str) -> Option<(&str, &str, &str)> {
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256 Credential=")?;
+    let (rest, signature) = rest.split_at_checked(rest.len().checked_sub(64)?)?;
+    let rest = rest.strip_suffix(", Signature=")?;
+    let comma = scan::find(rest.as_bytes(), b',')?;
+    let (credential, rest) = rest.split_at_checked(comma)?;
+    let signed = rest.strip_prefix(", SignedHeaders=")?;
+    Some((credential, signed, signature))
 }
 
 /// Parses the presigning parameters of a query string. Each must appear once. The signed
@@ -411,6 +443,35 @@ mod tests {
         assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
         assert_eq!(claims.credential.service, "iam");
         assert_eq!(claims.signed.names().count(), 3);
+    }
+
+    #[test]
+    fn the_sdk_form_and_the_general_parser_agree() {
+        let sig = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let cred = "AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request";
+        let sdk = format!(
+            "AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=host;x-amz-date, Signature={sig}"
+        );
+        assert_eq!(split_sdk_form(&sdk), Some((cred, "host;x-amz-date", sig)));
+        // Other spellings of the same claims take the general parser, to the same result.
+        let reordered = format!(
+            "AWS4-HMAC-SHA256 Signature={sig},SignedHeaders=host;x-amz-date,\tCredential={cred}"
+        );
+        assert_eq!(split_sdk_form(&reordered), None);
+        for text in [sdk, reordered] {
+            let mut names = SignedNames::new();
+            let claims =
+                parse_authorization(text.as_bytes(), &limits(), &mut names).expect("valid");
+            assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
+            assert_eq!(names.as_slice(), ["host", "x-amz-date"]);
+            assert_eq!(hex::encode(claims.signature), sig);
+        }
+        // A value the SDK form splits but cannot parse gets the general parser's error.
+        let comma =
+            format!("AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=host,x, Signature={sig}");
+        let err = parse_authorization(comma.as_bytes(), &limits(), &mut SignedNames::new())
+            .expect_err("malformed");
+        assert!(err.to_string().contains("is not key=value"), "{err}");
     }
 
     #[test]
