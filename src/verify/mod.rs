@@ -489,7 +489,7 @@ impl Verifier {
                         .ok()
                         .zip(u16::try_from(at).ok())
                         .map(|(index, at)| u32::from(index) << 16 | u32::from(at))
-                        .ok_or(VerifyError::TooLarge {
+                        .ok_or_else(|| VerifyError::TooLarge {
                             what: "number of headers",
                             limit: usize::from(u16::MAX),
                         })?;
