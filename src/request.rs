@@ -2,6 +2,8 @@
 
 use http::uri::Uri;
 
+use crate::inline_vec::InlineList;
+
 /// A streaming payload's sentinel, which stands in the canonical request for the payload
 /// hash of an `aws-chunked` body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +70,12 @@ pub struct SignableRequest<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
     pub(crate) query: Option<&'a str>,
-    pub(crate) headers: Vec<(&'a str, &'a [u8])>,
+    pub(crate) headers: InlineList<(&'a str, &'a [u8]), INLINE_HEADERS>,
     pub(crate) payload: Payload<'a>,
 }
 
-/// Room left for the headers that signing adds, so that adding them does not reallocate.
-const ADDED_HEADERS: usize = 4;
+/// How many headers a request holds before they move to the heap.
+const INLINE_HEADERS: usize = 12;
 
 impl<'a> SignableRequest<'a> {
     /// A request with the given method and request target (`/path?query`) and no headers yet.
@@ -86,7 +88,7 @@ impl<'a> SignableRequest<'a> {
             method,
             path,
             query,
-            headers: Vec::with_capacity(8 + ADDED_HEADERS),
+            headers: InlineList::new(("", b"")),
             payload: Payload::default(),
         }
     }
@@ -122,12 +124,10 @@ impl<'a> SignableRequest<'a> {
         header_map: &'a http::HeaderMap,
         payload: Payload<'a>,
     ) -> Self {
-        let mut headers = Vec::with_capacity(header_map.len() + 1 + ADDED_HEADERS);
-        headers.extend(
-            header_map
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_bytes())),
-        );
+        let mut headers = InlineList::new(("", &b""[..]));
+        for (name, value) in header_map {
+            headers.push((name.as_str(), value.as_bytes()));
+        }
         if !header_map.contains_key(http::header::HOST) {
             if let Some(host) = host_from_uri(uri) {
                 headers.push(("host", host.as_bytes()));

@@ -374,7 +374,7 @@ impl Signer {
         let mut headers = InlineVec::new();
         let mut has_host = false;
         let mut lowercase = true;
-        for &(name, value) in &request.headers {
+        for &(name, value) in request.headers.iter() {
             let (token, upper) = canonical::headers::scan_name(name);
             if !token {
                 return Err(SigningError::InvalidHeaderName {
