@@ -9,6 +9,12 @@ pub(crate) fn find(bytes: &[u8], byte: u8) -> Option<usize> {
     memchr::memchr(byte, bytes)
 }
 
+/// The positions of every `byte`, in order, found in one pass.
+#[inline]
+pub(crate) fn positions(bytes: &[u8], byte: u8) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(byte, bytes)
+}
+
 /// The positions of every `a` and `b`, in order, found in one pass.
 #[inline]
 pub(crate) fn positions2(bytes: &[u8], a: u8, b: u8) -> impl Iterator<Item = usize> + '_ {
