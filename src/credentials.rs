@@ -38,6 +38,9 @@ pub struct Credentials {
     access_key_id: String,
     secret_access_key: Secret,
     session_token: Option<Secret>,
+    /// The session token encoded as a query value, for presigned URLs: encoded once here
+    /// rather than in every URL.
+    session_token_query: Option<Secret>,
     expiry: Option<OffsetDateTime>,
 }
 
@@ -66,6 +69,7 @@ impl Credentials {
             access_key_id,
             secret_access_key,
             session_token: None,
+            session_token_query: None,
             expiry: None,
         })
     }
@@ -83,6 +87,10 @@ impl Credentials {
         {
             return Err(SigningError::InvalidSessionToken);
         }
+        // Room for every byte escaped, so the buffer is never moved, leaving a copy behind.
+        let mut query = String::with_capacity(token.expose().len() * 3);
+        crate::canonical::query::encode_into(&mut query, token.expose());
+        self.session_token_query = Some(Secret::new(query));
         self.session_token = Some(token);
         Ok(self)
     }
@@ -106,6 +114,11 @@ impl Credentials {
     /// The session token, for temporary credentials.
     pub fn session_token(&self) -> Option<&Secret> {
         self.session_token.as_ref()
+    }
+
+    /// The session token encoded as a query value.
+    pub(crate) fn session_token_query(&self) -> Option<&str> {
+        self.session_token_query.as_ref().map(Secret::expose)
     }
 
     /// When the credentials stop working, if they do.

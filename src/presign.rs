@@ -202,11 +202,11 @@ impl Signer {
         let expires = value(&mut target, "X-Amz-Expires", &|t| {
             let _ = write!(t, "{expires_in}");
         });
-        let token = start.token.map(|token| {
-            value(&mut target, "X-Amz-Security-Token", &|t| {
-                canonical::query::encode_into(t, token)
-            })
-        });
+        // The credentials hold the token encoded already.
+        let token = params
+            .credentials
+            .session_token_query()
+            .map(|token| value(&mut target, "X-Amz-Security-Token", &|t| t.push_str(token)));
 
         let mut query = canonical::query::parse(request.query, |_| false);
         if let Some(taken) = query
