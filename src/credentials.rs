@@ -41,6 +41,8 @@ pub struct Credentials {
     /// The session token encoded as a query value, for presigned URLs: encoded once here
     /// rather than in every URL.
     session_token_query: Option<Secret>,
+    /// Whether the session token needs no trimming or folding as a header value.
+    session_token_plain: bool,
     expiry: Option<OffsetDateTime>,
 }
 
@@ -70,6 +72,7 @@ impl Credentials {
             secret_access_key,
             session_token: None,
             session_token_query: None,
+            session_token_plain: true,
             expiry: None,
         })
     }
@@ -91,6 +94,8 @@ impl Credentials {
         let mut query = String::with_capacity(token.expose().len() * 3);
         crate::canonical::query::encode_into(&mut query, token.expose());
         self.session_token_query = Some(Secret::new(query));
+        self.session_token_plain =
+            crate::canonical::headers::is_plain_value(token.expose().as_bytes());
         self.session_token = Some(token);
         Ok(self)
     }
@@ -114,6 +119,11 @@ impl Credentials {
     /// The session token, for temporary credentials.
     pub fn session_token(&self) -> Option<&Secret> {
         self.session_token.as_ref()
+    }
+
+    /// Whether the session token goes into a canonical request as it is.
+    pub(crate) fn session_token_plain(&self) -> bool {
+        self.session_token_plain
     }
 
     /// The session token encoded as a query value.

@@ -4,7 +4,7 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::canonical::{self, CanonicalRequest, Header, HeaderSource, PathRules, SortedHeader};
+use crate::canonical::{self, CanonicalRequest, HeaderSource, PathRules, SortedHeader};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
 use crate::inline_vec::InlineVec;
@@ -329,16 +329,22 @@ impl Signer {
     ) -> Result<R, SigningError> {
         let payload_hash = PayloadHash::of(request.payload)?;
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
-        let mut added: [Header<'_>; 3] = [("", b""); 3];
-        let mut n = 0;
-        added[n] = ("x-amz-date", start.date.as_bytes());
-        n += 1;
+        // The headers signing adds, with whether their values go in as they are: the date
+        // and the payload hash always do, the token as the credentials found it.
+        let date = SortedHeader::with_plain("x-amz-date", start.date.as_bytes(), true);
+        let mut added = [date; 3];
+        let mut n = 1;
         if let (Some(token), true) = (start.token, sign_token) {
-            added[n] = ("x-amz-security-token", token.as_bytes());
+            added[n] = SortedHeader::with_plain(
+                "x-amz-security-token",
+                token.as_bytes(),
+                start.token_plain,
+            );
             n += 1;
         }
         if self.settings.content_sha256_header {
-            added[n] = ("x-amz-content-sha256", payload_hash.as_bytes());
+            added[n] =
+                SortedHeader::with_plain("x-amz-content-sha256", payload_hash.as_bytes(), true);
             n += 1;
         }
         let (mut headers, lowercase) = self.signed_headers(request, &added[..n])?;
@@ -369,7 +375,7 @@ impl Signer {
     pub(crate) fn signed_headers<'a>(
         &self,
         request: &SignableRequest<'a>,
-        added: &[Header<'a>],
+        added: &[SortedHeader<'a>],
     ) -> Result<(SignedHeaders<'a>, bool), SigningError> {
         let mut headers = InlineVec::new();
         let mut has_host = false;
@@ -382,7 +388,7 @@ impl Signer {
                 });
             }
             if self.settings.is_excluded(name)
-                || added.iter().any(|(a, _)| a.eq_ignore_ascii_case(name))
+                || added.iter().any(|a| a.name.eq_ignore_ascii_case(name))
             {
                 continue;
             }
@@ -397,12 +403,7 @@ impl Signer {
         if !has_host {
             return Err(SigningError::MissingHost);
         }
-        for &(name, value) in added {
-            // The values added are the signer's own; one that is not plain (a session token
-            // with spaces) is folded like any other.
-            let plain = SortedHeader::new(name, value).is_some_and(|h| h.plain);
-            headers.push(SortedHeader::with_plain(name, value, plain));
-        }
+        headers.extend_from_slice(added);
         canonical::headers::sort(headers.as_mut_slice(), lowercase);
         Ok((headers, lowercase))
     }
@@ -417,6 +418,8 @@ pub(crate) struct Start<'s, 'c> {
     region: &'s str,
     service: &'s str,
     pub(crate) token: Option<&'c str>,
+    /// Whether the token goes into the canonical request as it is (see `Credentials`).
+    pub(crate) token_plain: bool,
 }
 
 impl<'s, 'c> Start<'s, 'c> {
@@ -451,6 +454,7 @@ impl<'s, 'c> Start<'s, 'c> {
             region: params.region,
             service: params.service,
             token: params.credentials.session_token().map(|t| t.expose()),
+            token_plain: params.credentials.session_token_plain(),
         })
     }
 

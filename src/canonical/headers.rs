@@ -80,6 +80,12 @@ const TCHAR: [bool; 256] = {
     table
 };
 
+/// Whether a value goes into the canonical request as it is: valid, and with nothing to
+/// trim or fold.
+pub(crate) fn is_plain_value(value: &[u8]) -> bool {
+    check_value(value) == Some(true)
+}
+
 /// Checks a header value in one pass. `None` when it cannot be hashed as a header value:
 /// it holds control characters other than tab, or line breaks other than obsolete line
 /// folding (followed by a space or tab). Otherwise whether it is plain, needing no
