@@ -9,7 +9,9 @@ use crate::error::SigningError;
 use crate::request::{Payload, SignableRequest};
 use crate::scope::ALGORITHM;
 use crate::settings::SessionTokenMode;
-use crate::sign::{signature_str, PayloadHash, Signer, SigningDetails, SigningParams, Start};
+use crate::sign::{
+    signature_str, PayloadHash, SignedHeaders, Signer, SigningDetails, SigningParams, Start,
+};
 use crate::signing_key::TERMINATOR;
 
 /// The longest a presigned URL may live: seven days, in seconds.
@@ -146,7 +148,8 @@ impl Signer {
         } else {
             PayloadHash::of(request.payload)?
         };
-        let (mut headers, lowercase) = self.signed_headers(request, &[])?;
+        let mut headers = SignedHeaders::new();
+        let lowercase = self.signed_headers(request, &[], &mut headers)?;
         let headers = headers.as_mut_slice();
         let source = HeaderSource::Sorted { headers, lowercase };
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
@@ -208,7 +211,8 @@ impl Signer {
             .session_token_query()
             .map(|token| value(&mut target, "X-Amz-Security-Token", &|t| t.push_str(token)));
 
-        let mut query = canonical::query::parse(request.query, |_| false);
+        let mut query = canonical::query::Params::new();
+        canonical::query::parse(request.query, |_| false, &mut query);
         if let Some(taken) = query
             .as_slice()
             .iter()

@@ -347,9 +347,11 @@ impl Signer {
                 SortedHeader::with_plain("x-amz-content-sha256", payload_hash.as_bytes(), true);
             n += 1;
         }
-        let (mut headers, lowercase) = self.signed_headers(request, &added[..n])?;
+        let mut headers = SignedHeaders::new();
+        let lowercase = self.signed_headers(request, &added[..n], &mut headers)?;
         let headers = headers.as_mut_slice();
-        let mut query = canonical::query::parse(request.query, |_| false);
+        let mut query = canonical::query::Params::new();
+        canonical::query::parse(request.query, |_| false, &mut query);
         canonical::query::sort(query.as_mut_slice());
         let canonical = CanonicalRequest {
             method: request.method,
@@ -370,14 +372,16 @@ impl Signer {
         }
     }
 
-    /// The headers to sign, sorted: the request's (without excluded ones, and without
-    /// those `added` replaces) and `added`; and whether every name is lower-case.
+    /// Puts the headers to sign into `headers`, sorted: the request's (without excluded
+    /// ones, and without those `added` replaces) and `added`. Returns whether every name
+    /// is lower-case.
     pub(crate) fn signed_headers<'a>(
         &self,
         request: &SignableRequest<'a>,
         added: &[SortedHeader<'a>],
-    ) -> Result<(SignedHeaders<'a>, bool), SigningError> {
-        let mut headers = InlineVec::new();
+        headers: &mut SignedHeaders<'a>,
+    ) -> Result<bool, SigningError> {
+        headers.clear();
         let mut has_host = false;
         let mut lowercase = true;
         for &(name, value) in request.headers.iter() {
@@ -405,7 +409,7 @@ impl Signer {
         }
         headers.extend_from_slice(added);
         canonical::headers::sort(headers.as_mut_slice(), lowercase);
-        Ok((headers, lowercase))
+        Ok(lowercase)
     }
 }
 

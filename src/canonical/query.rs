@@ -151,8 +151,10 @@ pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 /// The parameters of a raw query string (without `?`) in the order given, leaving out those
 /// whose raw name `skip` picks. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=`
 /// has an empty value.
-pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool) -> Params<'a> {
-    let mut out = InlineVec::new();
+/// They go into `out`, the caller's: a vector of inline parameters is too large to return
+/// by value without a copy.
+pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool, out: &mut Params<'a>) {
+    out.clear();
     let mut rest = raw.unwrap_or("");
     while !rest.is_empty() {
         let piece = match scan::split_once(rest, b'&') {
@@ -174,7 +176,6 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool) -> Pa
             value: Component::raw(value),
         });
     }
-    out
 }
 
 /// How many parameters a raw query string holds at most.
@@ -259,7 +260,8 @@ mod tests {
     use super::*;
 
     fn canonical(raw: &str) -> String {
-        let mut params = parse(Some(raw), |_| false);
+        let mut params = Params::new();
+        parse(Some(raw), |_| false, &mut params);
         sort(params.as_mut_slice());
         let mut out = Vec::new();
         write(&mut out, params.as_slice());

@@ -792,10 +792,12 @@ impl<'r> Pending<'r> {
     ) -> R {
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        let mut params = canonical::query::parse(self.request.query, |name| {
+        let mut params = canonical::query::Params::new();
+        let skip = |name: &str| {
             presigned
                 && (name == "X-Amz-Signature" || (token_unsigned && name == "X-Amz-Security-Token"))
-        });
+        };
+        canonical::query::parse(self.request.query, skip, &mut params);
         canonical::query::sort(params.as_mut_slice());
         let canonical = CanonicalRequest {
             method: self.request.method,
