@@ -18,17 +18,21 @@ impl AmzDate {
         let t = time
             .checked_to_offset(UtcOffset::UTC)
             .ok_or(SigningError::TimeOutOfRange)?;
-        let year = u32::try_from(t.year()).map_err(|_| SigningError::TimeOutOfRange)?;
+        // One conversion each for the date and the time of day; `month()` and `day()` would
+        // each redo the calendar arithmetic.
+        let (year, month, day) = t.to_calendar_date();
+        let (hour, minute, second) = t.to_hms();
+        let year = u32::try_from(year).map_err(|_| SigningError::TimeOutOfRange)?;
         if year > 9999 {
             return Err(SigningError::TimeOutOfRange);
         }
         let mut out = *b"00000000T000000Z";
         put_digits(&mut out[0..4], year);
-        put_digits(&mut out[4..6], u32::from(u8::from(t.month())));
-        put_digits(&mut out[6..8], u32::from(t.day()));
-        put_digits(&mut out[9..11], u32::from(t.hour()));
-        put_digits(&mut out[11..13], u32::from(t.minute()));
-        put_digits(&mut out[13..15], u32::from(t.second()));
+        put_digits(&mut out[4..6], u32::from(u8::from(month)));
+        put_digits(&mut out[6..8], u32::from(day));
+        put_digits(&mut out[9..11], u32::from(hour));
+        put_digits(&mut out[11..13], u32::from(minute));
+        put_digits(&mut out[13..15], u32::from(second));
         Ok(Self(out))
     }
 
