@@ -325,7 +325,7 @@ pub(crate) enum HeaderSource<'a> {
     /// position in the list, its low half a header's in `all`.
     Listed {
         signed: SignedList<'a>,
-        matched: &'a [u32],
+        matched: &'a [u64],
         all: &'a [Header<'a>],
     },
 }
@@ -337,8 +337,8 @@ impl HeaderSource<'_> {
             Self::Listed { matched, all, .. } => {
                 let mut current = None;
                 for &key in matched {
-                    let index = key >> 16;
-                    let Some(&(name, value)) = all.get((key & 0xffff) as usize) else {
+                    let index = key >> 32;
+                    let Some(&(name, value)) = all.get((key & 0xffff_ffff) as usize) else {
                         continue;
                     };
                     if current == Some(index) {

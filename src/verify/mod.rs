@@ -201,7 +201,7 @@ impl PayloadHash<'_> {
 
 /// The request headers that were signed, each as a key: its name's position in the signed
 /// list in the high half, its own position in the request in the low half.
-pub(crate) type MatchedHeaders = InlineVec<u32, 24>;
+pub(crate) type MatchedHeaders = InlineVec<u64, 24>;
 
 /// An authentic request: who signed it, for what, and what its body must still satisfy.
 #[derive(Debug)]
@@ -485,13 +485,14 @@ impl Verifier {
                 .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name));
             match found {
                 Some(index) => {
-                    let key = u16::try_from(index)
+                    // Positions past 32 bits would take more headers than memory holds.
+                    let key = u32::try_from(index)
                         .ok()
-                        .zip(u16::try_from(at).ok())
-                        .map(|(index, at)| u32::from(index) << 16 | u32::from(at))
+                        .zip(u32::try_from(at).ok())
+                        .map(|(index, at)| u64::from(index) << 32 | u64::from(at))
                         .ok_or_else(|| VerifyError::TooLarge {
                             what: "number of headers",
-                            limit: usize::from(u16::MAX),
+                            limit: u32::MAX as usize,
                         })?;
                     matched.push(key);
                 }
@@ -510,7 +511,7 @@ impl Verifier {
         matched.as_mut_slice().sort_unstable();
         let mut present = 0;
         for &key in matched.as_slice() {
-            let index = (key >> 16) as usize;
+            let index = (key >> 32) as usize;
             if index == present {
                 present += 1;
             } else if index > present {
