@@ -486,7 +486,9 @@ fn chunked(c: &mut Criterion) {
 fn interleaved() {
     const ROUNDS: usize = 300;
     const BATCH: usize = 500;
-    println!("\ninterleaved: median of {ROUNDS} rounds, each timing {BATCH} of every operation in turn");
+    println!(
+        "\ninterleaved: median of {ROUNDS} rounds, each timing {BATCH} of every operation in turn"
+    );
     println!("| input | floor | sign ÷ floor | verify ÷ floor | aws-sigv4 ÷ sign |");
     println!("| --- | --- | --- | --- | --- |");
     for input in inputs() {

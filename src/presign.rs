@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use time::Duration;
 
+use crate::canonical::query::Take;
 use crate::canonical::{self, CanonicalRequest, Component, HeaderSource, QueryParam};
 use crate::error::SigningError;
 use crate::request::{Payload, SignableRequest};
@@ -212,7 +213,7 @@ impl Signer {
             .map(|token| value(&mut target, "X-Amz-Security-Token", &|t| t.push_str(token)));
 
         let mut query = canonical::query::Params::new();
-        canonical::query::parse(request.query, |_| false, &mut query);
+        canonical::query::parse(request.query, |_| Take::Raw, &mut query);
         if let Some(taken) = query
             .as_slice()
             .iter()

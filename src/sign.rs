@@ -4,6 +4,7 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::canonical::query::Take;
 use crate::canonical::{self, CanonicalRequest, HeaderSource, PathRules, SortedHeader};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
@@ -351,7 +352,7 @@ impl Signer {
         let lowercase = self.signed_headers(request, &added[..n], &mut headers)?;
         let headers = headers.as_mut_slice();
         let mut query = canonical::query::Params::new();
-        canonical::query::parse(request.query, |_| false, &mut query);
+        canonical::query::parse(request.query, |_| Take::Raw, &mut query);
         canonical::query::sort(query.as_mut_slice());
         let canonical = CanonicalRequest {
             method: request.method,

@@ -153,7 +153,7 @@ pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 /// has an empty value.
 /// They go into `out`, the caller's: a vector of inline parameters is too large to return
 /// by value without a copy.
-pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool, out: &mut Params<'a>) {
+pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: &mut Params<'a>) {
     out.clear();
     let mut rest = raw.unwrap_or("");
     while !rest.is_empty() {
@@ -168,14 +168,27 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, skip: impl Fn(&str) -> bool, out: 
             continue;
         }
         let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
-        if skip(name) {
-            continue;
-        }
+        let value = match take(name) {
+            Take::Skip => continue,
+            Take::Raw => Component::raw(value),
+            Take::CanonicalValue => Component::encoded(value),
+        };
         out.push(QueryParam {
             name: Component::raw(name),
-            value: Component::raw(value),
+            value,
         });
     }
+}
+
+/// What [`parse`] does with a parameter, picked by its raw name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// Leave it out.
+    Skip,
+    /// Take it as it came on the wire.
+    Raw,
+    /// Take it, its value known canonical already (the caller has checked it).
+    CanonicalValue,
 }
 
 /// How many parameters a raw query string holds at most.
@@ -233,7 +246,7 @@ fn is_canonical(text: &[u8]) -> bool {
 
 /// Whether SigV4 leaves `b` unencoded: letters, digits and `-._~`. Comparisons only, no
 /// branch, so that a loop over bytes vectorizes.
-fn is_unreserved(b: u8) -> bool {
+pub(crate) fn is_unreserved(b: u8) -> bool {
     let letter = (b | 0x20).wrapping_sub(b'a') < 26;
     let digit = b.wrapping_sub(b'0') < 10;
     letter | digit | (b == b'-') | (b == b'.') | (b == b'_') | (b == b'~')
@@ -261,7 +274,7 @@ mod tests {
 
     fn canonical(raw: &str) -> String {
         let mut params = Params::new();
-        parse(Some(raw), |_| false, &mut params);
+        parse(Some(raw), |_| Take::Raw, &mut params);
         sort(params.as_mut_slice());
         let mut out = Vec::new();
         write(&mut out, params.as_slice());

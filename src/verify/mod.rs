@@ -25,6 +25,7 @@ pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub(crate) use parse::decode_lower_hex32;
 pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
+use crate::canonical::query::Take;
 use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedList, SignedNames};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
 use crate::inline_vec::InlineVec;
@@ -696,16 +697,18 @@ impl<'r> Pending<'r> {
                 access_key_id: claimed.access_key_id.to_owned(),
             });
         }
-        match (&credential.session_token, self.claims.token) {
-            (None, None) => {}
+        let token_canonical = match (&credential.session_token, self.claims.token) {
+            (None, None) => false,
             (Some(_), None) => return Err(VerifyError::MissingSecurityToken),
             (None, Some(_)) => return Err(VerifyError::InvalidSecurityToken),
             (Some(stored), Some(sent)) => {
-                if !token_matches(stored.expose().as_bytes(), sent) {
+                let check = token_matches(stored.expose().as_bytes(), sent);
+                if !check.matches {
                     return Err(VerifyError::InvalidSecurityToken);
                 }
+                check.query_canonical
             }
-        }
+        };
         if let Some(expiry) = credential.expiry {
             if expiry <= self.request_time || expiry <= self.now {
                 return Err(VerifyError::ExpiredToken { expiry });
@@ -720,7 +723,7 @@ impl<'r> Pending<'r> {
             scope.region,
             scope.service,
         );
-        let signature = self.with_canonical(verifier, |canonical| {
+        let signature = self.with_canonical(verifier, token_canonical, |canonical| {
             let hash = canonical.hash();
             let mut mac = mac;
             write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
@@ -786,19 +789,24 @@ impl<'r> Pending<'r> {
     }
 
     /// Builds the canonical request the client should have signed and hands it to `f`.
+    /// `token_canonical`: the query's session token was found canonical when it was
+    /// compared, and needs no second look.
     fn with_canonical<R>(
         &self,
         verifier: &Verifier,
+        token_canonical: bool,
         f: impl FnOnce(&CanonicalRequest<'_>) -> R,
     ) -> R {
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
         let mut params = canonical::query::Params::new();
-        let skip = |name: &str| {
-            presigned
-                && (name == "X-Amz-Signature" || (token_unsigned && name == "X-Amz-Security-Token"))
+        let take = |name: &str| match name {
+            "X-Amz-Signature" if presigned => Take::Skip,
+            "X-Amz-Security-Token" if presigned && token_unsigned => Take::Skip,
+            "X-Amz-Security-Token" if presigned && token_canonical => Take::CanonicalValue,
+            _ => Take::Raw,
         };
-        canonical::query::parse(self.request.query, skip, &mut params);
+        canonical::query::parse(self.request.query, take, &mut params);
         canonical::query::sort(params.as_mut_slice());
         let canonical = CanonicalRequest {
             method: self.request.method,
@@ -817,18 +825,30 @@ impl<'r> Pending<'r> {
     }
 }
 
+/// What comparing a session token found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TokenCheck {
+    /// The token sent is the stored one.
+    matches: bool,
+    /// Sent in a query, it is in canonical form already (unreserved characters, and
+    /// upper-case escapes of the others), so the canonical query can take it as it is.
+    query_canonical: bool,
+}
+
 /// Compares a stored token with the one sent, without an early exit. A query token is
-/// percent-decoded on the fly.
-fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> bool {
-    if let TokenRef::Header(value) = sent {
-        return crate::ct::eq(value, stored);
-    }
-    let TokenRef::Query(value) = sent else {
-        return false;
+/// percent-decoded on the fly, and found canonical or not in the same pass.
+fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> TokenCheck {
+    let value = match sent {
+        TokenRef::Header(value) => {
+            return TokenCheck {
+                matches: crate::ct::eq(value, stored),
+                query_canonical: false,
+            }
+        }
+        TokenRef::Query(value) => value,
     };
-    // Decode the query's escapes on the fly, comparing with the stored token; no early
-    // exit. The runs between escapes are compared whole, a branch-free fold each; where
-    // the runs end depends only on the token sent.
+    // The runs between escapes are compared whole, a branch-free fold each; where the
+    // runs end depends only on the token sent.
     let hex = |b: u8| match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -838,6 +858,7 @@ fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> bool {
     let bytes = value.as_bytes();
     let mut diff = 0u8;
     let mut len = 0usize;
+    let mut canonical = true;
     let mut compare = |run: &[u8], len: &mut usize| {
         diff |= match stored.get(*len..*len + run.len()) {
             Some(expected) => run
@@ -848,31 +869,43 @@ fn token_matches(stored: &[u8], sent: TokenRef<'_>) -> bool {
         };
         *len += run.len();
     };
+    let unreserved = |run: &[u8]| {
+        run.iter()
+            .fold(true, |ok, &b| ok & canonical::query::is_unreserved(b))
+    };
     let mut from = 0;
     for at in crate::scan::positions(bytes, b'%') {
         if at < from {
             continue;
         }
-        compare(&bytes[from..at], &mut len);
-        let escape = bytes
-            .get(at + 1)
-            .copied()
-            .and_then(hex)
-            .zip(bytes.get(at + 2).copied().and_then(hex));
-        match escape {
+        let run = &bytes[from..at];
+        canonical &= unreserved(run);
+        compare(run, &mut len);
+        let (high, low) = (bytes.get(at + 1).copied(), bytes.get(at + 2).copied());
+        match high.and_then(hex).zip(low.and_then(hex)) {
             Some((h, l)) => {
-                compare(&[h << 4 | l], &mut len);
+                let byte = h << 4 | l;
+                canonical &= !canonical::query::is_unreserved(byte)
+                    && !high.is_some_and(|c| c.is_ascii_lowercase())
+                    && !low.is_some_and(|c| c.is_ascii_lowercase());
+                compare(&[byte], &mut len);
                 from = at + 3;
             }
             // Not an escape: a literal `%`.
             None => {
+                canonical = false;
                 compare(b"%", &mut len);
                 from = at + 1;
             }
         }
     }
-    compare(bytes.get(from..).unwrap_or_default(), &mut len);
-    diff == 0 && len == stored.len()
+    let run = bytes.get(from..).unwrap_or_default();
+    canonical &= unreserved(run);
+    compare(run, &mut len);
+    TokenCheck {
+        matches: diff == 0 && len == stored.len(),
+        query_canonical: canonical,
+    }
 }
 
 #[cfg(test)]
@@ -904,15 +937,26 @@ mod tests {
             let text = std::str::from_utf8(text).expect("ASCII");
             let decoded: Vec<u8> = percent_encoding::percent_decode_str(text).collect();
             for stored in stored_tokens {
+                let check = token_matches(stored, TokenRef::Query(text));
                 assert_eq!(
-                    token_matches(stored, TokenRef::Query(text)),
+                    check.matches,
                     decoded == stored,
                     "{text:?} against {stored:?}"
                 );
+                let canonical = percent_encoding::percent_encode(
+                    &decoded,
+                    crate::canonical::path::UNRESERVED_ONLY,
+                )
+                .to_string();
+                assert_eq!(check.query_canonical, canonical == text, "{text:?}");
             }
         }
-        assert!(token_matches(b"a/b", TokenRef::Query("a%2Fb")));
-        assert!(token_matches(b"a/b", TokenRef::Header(b"a/b")));
-        assert!(!token_matches(b"a/b", TokenRef::Header(b"a%2Fb")));
+        let check = |stored: &[u8], sent| token_matches(stored, sent);
+        assert!(check(b"a/b", TokenRef::Query("a%2Fb")).matches);
+        assert!(check(b"a/b", TokenRef::Query("a%2Fb")).query_canonical);
+        assert!(!check(b"a/b", TokenRef::Query("a%2fb")).query_canonical);
+        assert!(!check(b"a/b", TokenRef::Query("a/b")).query_canonical);
+        assert!(check(b"a/b", TokenRef::Header(b"a/b")).matches);
+        assert!(!check(b"a/b", TokenRef::Header(b"a%2Fb")).matches);
     }
 }
