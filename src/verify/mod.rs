@@ -491,7 +491,7 @@ impl Verifier {
                         .ok()
                         .zip(u32::try_from(at).ok())
                         .map(|(index, at)| u64::from(index) << 32 | u64::from(at))
-                        .ok_or_else(|| VerifyError::TooLarge {
+                        .ok_or(VerifyError::TooLarge {
                             what: "number of headers",
                             limit: u32::MAX as usize,
                         })?;
