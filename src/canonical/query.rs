@@ -234,14 +234,20 @@ fn is_canonical(text: &[u8]) -> bool {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     };
-    scan::positions(text, b'%').all(|at| {
+    let escape_ok = |at: usize| {
         let decoded = match (text.get(at + 1), text.get(at + 2)) {
             (Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)).map(|(h, l)| h << 4 | l),
             _ => None,
         };
-        // A `%` inside an escape is not hex, so every escape is met at its `%`.
         decoded.is_some_and(|d| !is_unreserved(d))
-    })
+    };
+    // A `%` inside an escape is not hex, so every escape is met at its `%`. Short texts
+    // are walked; in long ones the escapes are searched for.
+    if text.len() < 64 {
+        (0..text.len()).all(|at| text[at] != b'%' || escape_ok(at))
+    } else {
+        scan::positions(text, b'%').all(escape_ok)
+    }
 }
 
 /// Whether SigV4 leaves `b` unencoded: letters, digits and `-._~`. Comparisons only, no
