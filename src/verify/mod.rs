@@ -318,7 +318,7 @@ impl Verifier {
         let pending = self.parse(request, body, now)?;
         let token = SentToken(pending.claims.token);
         let credential = store.lookup_with_token(pending.access_key_id(), token)?;
-        pending.finish(self, credential)
+        pending.finish_in_place(self, credential)
     }
 
     /// Step one: every check that needs no secret. `now` is the server's clock.
@@ -681,6 +681,15 @@ impl<'r> Pending<'r> {
     /// the signature.
     pub fn finish<D>(
         self,
+        verifier: &Verifier,
+        credential: Option<Arc<StoredCredential<D>>>,
+    ) -> Result<Verified<'r, D>, VerifyError> {
+        self.finish_in_place(verifier, credential)
+    }
+
+    /// [`finish`](Self::finish) without moving `self`, which is some hundreds of bytes.
+    fn finish_in_place<D>(
+        &self,
         verifier: &Verifier,
         credential: Option<Arc<StoredCredential<D>>>,
     ) -> Result<Verified<'r, D>, VerifyError> {
