@@ -334,21 +334,34 @@ fn signed(input: &Input) -> SignedInput {
     }
 }
 
+impl SignedInput {
+    fn request(&self, method: &'static str) -> SignableRequest<'_> {
+        let mut request = SignableRequest::new(method, &self.target);
+        for (n, v) in &self.headers {
+            request.push_header(n, v.as_bytes());
+        }
+        request
+    }
+}
+
+/// The verifier's store, holding the input's credential.
+fn store(input: &Input) -> InMemoryStore {
+    let mut store = InMemoryStore::new();
+    let mut stored = StoredCredential::new(AKID, SECRET);
+    if input.token {
+        stored = stored.session_token(TOKEN);
+    }
+    store.insert(stored);
+    store
+}
+
 fn verification(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     for input in inputs() {
         let signed = signed(&input);
-        let mut store = InMemoryStore::new();
-        let mut stored = StoredCredential::new(AKID, SECRET);
-        if input.token {
-            stored = stored.session_token(TOKEN);
-        }
-        store.insert(stored);
+        let store = store(&input);
         let verifier = Verifier::default();
-        let mut request = SignableRequest::new(input.method, &signed.target);
-        for (n, v) in &signed.headers {
-            request.push_header(n, v.as_bytes());
-        }
+        let request = signed.request(input.method);
         let floor = Floor::new(&input);
         let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
             &[]
@@ -502,17 +515,9 @@ fn interleaved() {
             &input.body
         };
         let signed = signed(&input);
-        let mut store = InMemoryStore::new();
-        let mut stored = StoredCredential::new(AKID, SECRET);
-        if input.token {
-            stored = stored.session_token(TOKEN);
-        }
-        store.insert(stored);
+        let store = store(&input);
         let verifier = Verifier::default();
-        let mut request = SignableRequest::new(input.method, &signed.target);
-        for (n, v) in &signed.headers {
-            request.push_header(n, v.as_bytes());
-        }
+        let request = signed.request(input.method);
         let ops: [&dyn Fn() -> usize; 4] = [
             &|| usize::from(floor.run(black_box(floor_body))[0]),
             &|| sign_ours(&signer, black_box(&input), &creds),

@@ -21,6 +21,38 @@ pub(crate) fn positions2(bytes: &[u8], a: u8, b: u8) -> impl Iterator<Item = usi
     memchr::memchr2_iter(a, b, bytes)
 }
 
+/// The pieces of `text` between `separator`s (ASCII), as `str::split` gives them.
+pub(crate) fn split(text: &str, separator: u8) -> Split<'_> {
+    Split {
+        rest: Some(text),
+        separator,
+    }
+}
+
+/// The iterator [`split`] returns.
+pub(crate) struct Split<'a> {
+    rest: Option<&'a str>,
+    separator: u8,
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.rest?;
+        match split_once(text, self.separator) {
+            Some((piece, next)) => {
+                self.rest = Some(next);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(text)
+            }
+        }
+    }
+}
+
 /// Splits at the first `byte`, which must be ASCII.
 #[inline]
 pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
@@ -38,5 +70,8 @@ mod tests {
         assert_eq!(split_once("abc", b'='), None);
         assert_eq!(split_once("é=x", b'='), Some(("é", "x")));
         assert!(positions2(b"a/b%c//", b'/', b'%').eq([1, 3, 5, 6]));
+        for text in ["", "a", "a&b", "&a&&b&", "é&x"] {
+            assert!(split(text, b'&').eq(text.split('&')), "{text:?}");
+        }
     }
 }

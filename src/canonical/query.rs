@@ -155,15 +155,7 @@ pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 /// by value without a copy.
 pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: &mut Params<'a>) {
     out.clear();
-    let mut rest = raw.unwrap_or("");
-    while !rest.is_empty() {
-        let piece = match scan::split_once(rest, b'&') {
-            Some((piece, next)) => {
-                rest = next;
-                piece
-            }
-            None => std::mem::take(&mut rest),
-        };
+    for piece in scan::split(raw.unwrap_or(""), b'&') {
         if piece.is_empty() {
             continue;
         }

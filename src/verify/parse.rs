@@ -224,18 +224,7 @@ pub(crate) fn parse_authorization<'r>(
         });
     }
     let (mut credential, mut signed, mut signature) = (None, None, None);
-    let mut rest = Some(rest);
-    while let Some(text) = rest {
-        let part = match scan::split_once(text, b',') {
-            Some((part, next)) => {
-                rest = Some(next);
-                part
-            }
-            None => {
-                rest = None;
-                text
-            }
-        };
+    for part in scan::split(rest, b',') {
         let part = trim_blanks(part);
         let (key, val) = scan::split_once(part, b'=').ok_or_else(|| {
             malformed(
@@ -339,26 +328,13 @@ pub(crate) fn parse_presigned<'r>(
         "X-Amz-Signature",
         "X-Amz-Security-Token",
     ];
-    let mut rest = Some(query);
-    let mut n = 0;
-    while let Some(text) = rest {
-        let piece = match scan::split_once(text, b'&') {
-            Some((piece, next)) => {
-                rest = Some(next);
-                piece
-            }
-            None => {
-                rest = None;
-                text
-            }
-        };
+    for (n, piece) in scan::split(query, b'&').enumerate() {
         if n >= limits.max_query_params {
             return Err(VerifyError::TooLarge {
                 what: "number of query parameters",
                 limit: limits.max_query_params,
             });
         }
-        n += 1;
         let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
         if let Some(i) = NAMES.iter().position(|known| *known == name) {
             if slots[i].replace(value).is_some() {
