@@ -45,6 +45,22 @@ struct Input {
     presign: Option<u64>,
 }
 
+impl Input {
+    /// Whether the signature leaves the body out: a presigned S3 URL (`UNSIGNED-PAYLOAD`).
+    fn unsigned_payload(&self) -> bool {
+        self.s3 && self.presign.is_some()
+    }
+
+    /// The body the signature covers.
+    fn signed_body(&self) -> &[u8] {
+        if self.unsigned_payload() {
+            &[]
+        } else {
+            &self.body
+        }
+    }
+}
+
 fn inputs() -> Vec<Input> {
     vec![
         Input {
@@ -127,7 +143,7 @@ fn signer(input: &Input) -> Signer {
 }
 
 fn signable(input: &Input) -> SignableRequest<'_> {
-    let payload = if input.s3 && input.presign.is_some() {
+    let payload = if input.unsigned_payload() {
         Payload::Unsigned
     } else {
         Payload::Bytes(&input.body)
@@ -195,7 +211,7 @@ fn sign_official(input: &Input, identity: &Identity) -> usize {
     let uri = format!("https://{}{}", input.host, input.target);
     let mut headers = vec![("host", input.host)];
     headers.extend(input.headers.iter().copied());
-    let body = if input.s3 && input.presign.is_some() {
+    let body = if input.unsigned_payload() {
         SignableBody::UnsignedPayload
     } else {
         SignableBody::Bytes(&input.body)
@@ -275,11 +291,7 @@ fn signing(c: &mut Criterion) {
         let cached = signer(&input);
         let identity = aws_identity(&input);
         let floor = Floor::new(&input);
-        let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
-            &[]
-        } else {
-            &input.body
-        };
+        let floor_body = input.signed_body();
         group.bench_function(BenchmarkId::new("floor", input.name), |b| {
             b.iter(|| floor.run(black_box(floor_body)))
         });
@@ -363,11 +375,7 @@ fn verification(c: &mut Criterion) {
         let verifier = Verifier::default();
         let request = signed.request(input.method);
         let floor = Floor::new(&input);
-        let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
-            &[]
-        } else {
-            &input.body
-        };
+        let floor_body = input.signed_body();
         verifier
             .verify(&request, Body::Bytes(&signed.body), &store, TIME)
             .expect("authentic");
@@ -509,11 +517,7 @@ fn interleaved() {
         let signer = signer(&input);
         let identity = aws_identity(&input);
         let floor = Floor::new(&input);
-        let floor_body: &[u8] = if input.s3 && input.presign.is_some() {
-            &[]
-        } else {
-            &input.body
-        };
+        let floor_body = input.signed_body();
         let signed = signed(&input);
         let store = store(&input);
         let verifier = Verifier::default();
