@@ -571,6 +571,11 @@ criterion_group! {
 }
 
 fn main() {
+    // `INTERLEAVED_ONLY=1 cargo bench --bench sigv4`: the side-by-side ratios alone.
+    if std::env::var_os("INTERLEAVED_ONLY").is_some() {
+        interleaved();
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     // Only in a full run: a filtered run (`cargo bench -- verify`) wants its group alone.
