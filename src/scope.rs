@@ -110,18 +110,41 @@ fn check_name(part: &'static str, value: &str) -> Result<(), SigningError> {
 /// `AWS4-HMAC-SHA256 \n amz-date \n scope \n hex(SHA-256(canonical request))`.
 pub(crate) fn write_string_to_sign<S: Sink>(
     sink: &mut S,
-    amz_date: &[u8],
+    amz_date: &[u8; 16],
     scope: &CredentialScope<'_>,
     canonical_request_hash: &[u8; 32],
 ) {
     // Assembled on the stack and handed over in one piece: a MAC takes each piece through
-    // its block buffer, which costs more than the copy.
-    let mut text = StackText::default();
-    write_pieces(&mut text, amz_date, scope, canonical_request_hash);
-    match text.as_bytes() {
-        Some(bytes) => sink.put(bytes),
-        None => write_pieces(sink, amz_date, scope, canonical_request_hash),
+    // its block buffer, which costs more than the copy. Only the region and the service
+    // have lengths that vary.
+    let (date_stamp, region, service) = (
+        scope.date_stamp.as_bytes(),
+        scope.region.as_bytes(),
+        scope.service.as_bytes(),
+    );
+    let mut buf = [0u8; 256];
+    let len = ALGORITHM.len() + 1 + 16 + 1 + 8 + 1 + region.len() + 1 + service.len() + 14 + 64;
+    if len > buf.len() || date_stamp.len() != 8 {
+        // A scope with very long names.
+        write_pieces(sink, amz_date, scope, canonical_request_hash);
+        return;
     }
+    buf[..17].copy_from_slice(b"AWS4-HMAC-SHA256\n");
+    buf[17..33].copy_from_slice(amz_date);
+    buf[33] = b'\n';
+    buf[34..42].copy_from_slice(date_stamp);
+    buf[42] = b'/';
+    let mut at = 43;
+    for part in [region, service] {
+        buf[at..at + part.len()].copy_from_slice(part);
+        buf[at + part.len()] = b'/';
+        at += part.len() + 1;
+    }
+    buf[at..at + 13].copy_from_slice(b"aws4_request\n");
+    at += 13;
+    // The output is exactly twice the input's length, so this cannot fail.
+    let _ = hex::encode_to_slice(canonical_request_hash, &mut buf[at..at + 64]);
+    sink.put(&buf[..at + 64]);
 }
 
 fn write_pieces<S: Sink>(
@@ -140,42 +163,6 @@ fn write_pieces<S: Sink>(
     // The output buffer is exactly twice the input's length, so this cannot fail.
     if hex::encode_to_slice(canonical_request_hash, &mut hex).is_ok() {
         sink.put(&hex);
-    }
-}
-
-/// Up to 256 bytes on the stack; `None` once more were written (a scope with very long
-/// names), and the caller writes the pieces instead.
-struct StackText {
-    buf: [u8; 256],
-    len: usize,
-    overflow: bool,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        Self {
-            buf: [0; 256],
-            len: 0,
-            overflow: false,
-        }
-    }
-}
-
-impl StackText {
-    fn as_bytes(&self) -> Option<&[u8]> {
-        (!self.overflow).then(|| &self.buf[..self.len])
-    }
-}
-
-impl Sink for StackText {
-    fn put(&mut self, bytes: &[u8]) {
-        match self.buf.get_mut(self.len..self.len + bytes.len()) {
-            Some(room) => {
-                room.copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
-            None => self.overflow = true,
-        }
     }
 }
 
