@@ -160,15 +160,13 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: 
             continue;
         }
         let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
-        let value = match take(name) {
+        let (name, value) = match take(name) {
             Take::Skip => continue,
-            Take::Raw => Component::raw(value),
-            Take::CanonicalValue => Component::encoded(value),
+            Take::Raw => (Component::raw(name), Component::raw(value)),
+            Take::CanonicalName => (Component::encoded(name), Component::raw(value)),
+            Take::Canonical => (Component::encoded(name), Component::encoded(value)),
         };
-        out.push(QueryParam {
-            name: Component::raw(name),
-            value,
-        });
+        out.push(QueryParam { name, value });
     }
 }
 
@@ -179,8 +177,10 @@ pub(crate) enum Take {
     Skip,
     /// Take it as it came on the wire.
     Raw,
-    /// Take it, its value known canonical already (the caller has checked it).
-    CanonicalValue,
+    /// Take it, its name known canonical already (the caller has checked it).
+    CanonicalName,
+    /// Take it, its name and value known canonical already.
+    Canonical,
 }
 
 /// How many parameters a raw query string holds at most.

@@ -809,10 +809,19 @@ impl<'r> Pending<'r> {
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
         let mut params = canonical::query::Params::new();
+        // The presigning parameters were read by `parse`: their names are these exact
+        // spellings, and the algorithm and the expiry were checked to be exactly the
+        // algorithm's name and digits, canonical text. (The date is trimmed before it is
+        // read, so its raw value may not be.)
         let take = |name: &str| match name {
-            "X-Amz-Signature" if presigned => Take::Skip,
-            "X-Amz-Security-Token" if presigned && token_unsigned => Take::Skip,
-            "X-Amz-Security-Token" if presigned && token_canonical => Take::CanonicalValue,
+            _ if !presigned => Take::Raw,
+            "X-Amz-Signature" => Take::Skip,
+            "X-Amz-Security-Token" if token_unsigned => Take::Skip,
+            "X-Amz-Security-Token" if token_canonical => Take::Canonical,
+            "X-Amz-Algorithm" | "X-Amz-Expires" => Take::Canonical,
+            "X-Amz-Credential" | "X-Amz-Date" | "X-Amz-SignedHeaders" | "X-Amz-Security-Token" => {
+                Take::CanonicalName
+            }
             _ => Take::Raw,
         };
         canonical::query::parse(self.request.query, take, &mut params);
