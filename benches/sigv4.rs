@@ -571,16 +571,24 @@ criterion_group! {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs each benchmark once, as a
+    // test, and has no use for the interleaved pass.
+    let benchmarking = args.iter().any(|a| a == "--bench");
     // `INTERLEAVED_ONLY=1 cargo bench --bench sigv4`: the side-by-side ratios alone.
-    if std::env::var_os("INTERLEAVED_ONLY").is_some() {
+    if benchmarking && std::env::var("INTERLEAVED_ONLY").is_ok_and(|v| v == "1") {
         interleaved();
         return;
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
-    // Only in a full run: a filtered run (`cargo bench -- verify`) wants its group alone.
-    let filtered = std::env::args().skip(1).any(|arg| !arg.starts_with('-'));
-    if !filtered {
+    // Only in a full run: a filtered run (`cargo bench -- verify`) wants its group alone. A
+    // filter is a word that is not an option's value (`--save-baseline main`).
+    let filtered = args
+        .iter()
+        .enumerate()
+        .any(|(i, arg)| !arg.starts_with('-') && (i == 0 || !args[i - 1].starts_with("--")));
+    if benchmarking && !filtered {
         interleaved();
     }
 }
