@@ -385,24 +385,30 @@ impl Signer {
         headers.clear();
         let mut has_host = false;
         let mut lowercase = true;
+        const HOST_KEY: u64 = u64::from_be_bytes(*b"host\0\0\0\0");
         for &(name, value) in request.headers.iter() {
-            let (token, upper) = canonical::headers::scan_name(name);
-            if !token {
+            let scan = canonical::headers::scan_name(name);
+            if !scan.token {
                 return Err(SigningError::InvalidHeaderName {
                     name: name.to_owned(),
                 });
             }
-            if self.settings.is_excluded(name)
-                || added.iter().any(|a| a.name.eq_ignore_ascii_case(name))
-            {
+            // The keys (a name's first eight bytes, lower-cased) settle most comparisons.
+            let replaced = added.iter().any(|a| {
+                a.key() == scan.key
+                    && a.name.len() == name.len()
+                    && a.name.eq_ignore_ascii_case(name)
+            });
+            if replaced || self.settings.is_excluded(name, scan.key) {
                 continue;
             }
-            let header =
-                SortedHeader::new(name, value).ok_or_else(|| SigningError::InvalidHeaderValue {
+            let header = SortedHeader::new(name, scan.key, value).ok_or_else(|| {
+                SigningError::InvalidHeaderValue {
                     name: name.to_owned(),
-                })?;
-            has_host |= name.eq_ignore_ascii_case("host");
-            lowercase &= !upper;
+                }
+            })?;
+            has_host |= scan.key == HOST_KEY && name.len() == 4;
+            lowercase &= !scan.upper;
             headers.push(header);
         }
         if !has_host {

@@ -24,25 +24,33 @@ pub(crate) struct SortedHeader<'a> {
 }
 
 impl<'a> SortedHeader<'a> {
-    /// Checks the value: `None` when it cannot be signed.
-    pub(crate) fn new(name: &'a str, value: &'a [u8]) -> Option<Self> {
+    /// Checks the value: `None` when it cannot be signed. `key` is the name's
+    /// [`name_key`].
+    pub(crate) fn new(name: &'a str, key: u64, value: &'a [u8]) -> Option<Self> {
         let plain = check_value(value)?;
-        Some(Self::with_plain(name, value, plain))
-    }
-
-    /// A header whose value was classified already.
-    pub(crate) fn with_plain(name: &'a str, value: &'a [u8], plain: bool) -> Self {
-        let mut key = 0u64;
-        for (i, b) in name.bytes().take(8).enumerate() {
-            key |= u64::from(b.to_ascii_lowercase()) << (56 - 8 * i);
-        }
-        Self {
+        Some(Self {
             name,
             value,
             plain,
             key,
             repeat: false,
+        })
+    }
+
+    /// A header whose value was classified already.
+    pub(crate) fn with_plain(name: &'a str, value: &'a [u8], plain: bool) -> Self {
+        Self {
+            name,
+            value,
+            plain,
+            key: name_key(name),
+            repeat: false,
         }
+    }
+
+    /// The name's [`name_key`].
+    pub(crate) fn key(&self) -> u64 {
+        self.key
     }
 }
 
@@ -143,17 +151,54 @@ fn scan_value(value: &[u8]) -> (bool, bool) {
     (controls != 0, spaces != 0)
 }
 
-/// Checks a header name in one pass: whether it is a token, and whether it has upper-case
-/// letters.
-pub(crate) fn scan_name(name: &str) -> (bool, bool) {
+/// A header name, checked in one pass.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameScan {
+    /// It is a token, as a header name must be.
+    pub(crate) token: bool,
+    /// It has upper-case letters.
+    pub(crate) upper: bool,
+    /// Its [`name_key`].
+    pub(crate) key: u64,
+}
+
+/// Checks a header name in one pass, finding its key on the way.
+pub(crate) fn scan_name(name: &str) -> NameScan {
     let mut bad = 0u8;
     let mut upper = 0u8;
-    for &b in name.as_bytes() {
+    let bytes = name.as_bytes();
+    let (head, tail) = bytes.split_at(bytes.len().min(8));
+    let mut key = 0u64;
+    for (i, &b) in head.iter().enumerate() {
+        let class = NAME_CLASS[usize::from(b)];
+        bad |= class & NOT_TCHAR;
+        upper |= class & UPPER;
+        key |= u64::from(b.to_ascii_lowercase()) << (56 - 8 * i);
+    }
+    for &b in tail {
         let class = NAME_CLASS[usize::from(b)];
         bad |= class & NOT_TCHAR;
         upper |= class & UPPER;
     }
-    (!name.is_empty() && bad == 0, upper != 0)
+    NameScan {
+        token: !name.is_empty() && bad == 0,
+        upper: upper != 0,
+        key,
+    }
+}
+
+/// The first eight bytes of a header name, lower-cased, as a big-endian integer padded
+/// with zeros: keys compare as the names' first eight bytes do, so most comparisons of two
+/// names are one comparison of integers.
+pub(crate) const fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < bytes.len() && i < 8 {
+        key |= (bytes[i].to_ascii_lowercase() as u64) << (56 - 8 * i);
+        i += 1;
+    }
+    key
 }
 
 const NOT_TCHAR: u8 = 1;
@@ -491,7 +536,7 @@ mod tests {
             ("my-header1", b""),
         ]
         .into_iter()
-        .map(|(name, value)| SortedHeader::new(name, value).expect("valid"))
+        .map(|(name, value)| SortedHeader::new(name, name_key(name), value).expect("valid"))
         .collect();
         sort(&mut headers, false);
         let mut out = Vec::new();
@@ -536,6 +581,32 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn names_scan_to_their_keys() {
+        for name in [
+            "host",
+            "Host",
+            "x-amz-date",
+            "X-Amz-Security-Token",
+            "a",
+            "abcdefgh",
+        ] {
+            let scan = scan_name(name);
+            assert!(scan.token, "{name}");
+            assert_eq!(scan.key, name_key(name), "{name}");
+            assert_eq!(
+                scan.upper,
+                name.bytes().any(|b| b.is_ascii_uppercase()),
+                "{name}"
+            );
+        }
+        assert_eq!(name_key("host"), u64::from_be_bytes(*b"host\0\0\0\0"));
+        assert!(name_key("host") < name_key("host-a"));
+        assert!(name_key("X-Amz-Date") == name_key("x-amz-date-and-more"));
+        assert!(!scan_name("").token);
+        assert!(!scan_name("a b").token);
     }
 
     #[test]
