@@ -478,6 +478,14 @@ impl Verifier {
         names: &[&str],
     ) -> Result<MatchedHeaders, VerifyError> {
         let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
+        // Positions past 32 bits would take more headers than memory holds.
+        let limit = u32::MAX as usize;
+        if request.headers.len() > limit || names.len() > limit {
+            return Err(VerifyError::TooLarge {
+                what: "number of headers",
+                limit,
+            });
+        }
         let mut matched = InlineVec::new();
         let mut unsigned_amz = None;
         for (at, &(name, _)) in request.headers.iter().enumerate() {
@@ -485,18 +493,8 @@ impl Verifier {
                 .iter()
                 .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name));
             match found {
-                Some(index) => {
-                    // Positions past 32 bits would take more headers than memory holds.
-                    let key = u32::try_from(index)
-                        .ok()
-                        .zip(u32::try_from(at).ok())
-                        .map(|(index, at)| u64::from(index) << 32 | u64::from(at))
-                        .ok_or(VerifyError::TooLarge {
-                            what: "number of headers",
-                            limit: u32::MAX as usize,
-                        })?;
-                    matched.push(key);
-                }
+                // Both positions fit in 32 bits (checked above).
+                Some(index) => matched.push((index as u64) << 32 | at as u64),
                 None if unsigned_amz.is_none() && self.settings.require_signed_amz_headers => {
                     let amz = name.len() > 6
                         && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")
