@@ -479,7 +479,8 @@ impl<'a> SignedList<'a> {
 /// by `%3B` when it arrives percent-encoded in a presigned URL's `X-Amz-SignedHeaders`.
 /// The names must be lower-case tokens without `%`, strictly increasing (sorted, no
 /// repeats), as SigV4 requires; `None` otherwise. One list uses one separator: a name
-/// holding the other would hold `%` or `;`, and be refused.
+/// holding the other would hold `%` or `;`, and be refused. The names go into `names`
+/// (emptied first); the list comes back as the text it came in.
 pub(crate) fn parse_signed_names<'a>(
     raw: &'a str,
     names: &mut SignedNames<'a>,
