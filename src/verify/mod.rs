@@ -334,7 +334,7 @@ impl Verifier {
         // Where the signature is.
         let authorization = find_header(request, "authorization");
         let presigned = request.query.is_some_and(|q| {
-            q.split('&')
+            crate::scan::split(q, b'&')
                 .any(|p| p.starts_with("X-Amz-Algorithm=") || p == "X-Amz-Algorithm")
         });
         let mut names = SignedNames::new();
