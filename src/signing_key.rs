@@ -266,10 +266,19 @@ impl SigningKeyCache {
 }
 
 /// Where an entry lives: a multiply-rotate hash over the parts' 8-byte words, each part
-/// ending in a separator byte that none of them can hold, so that ("ab", "c") and
-/// ("a", "bc") differ. Collisions only cost
-/// a derivation, since an entry is used only when every part matches.
+/// ending with its length. Collisions only cost a derivation, since an entry is used only
+/// when every part matches.
 fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
+    let mix = |h: u64, word: u64| {
+        (h ^ word)
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(29)
+    };
+    let word = |bytes: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes);
+        u64::from_le_bytes(w)
+    };
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [
         access_key_id.as_bytes(),
@@ -278,16 +287,21 @@ fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> 
         service.as_bytes(),
     ] {
         let mut words = part.chunks_exact(8);
-        for word in &mut words {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            h = (h ^ u64::from_le_bytes(w))
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .rotate_left(29);
+        for w in &mut words {
+            h = mix(h, word(w));
         }
-        for &b in words.remainder().iter().chain(&[0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        // The last few bytes in one word: the part's last eight when it has eight, so
+        // that no part costs a step per byte.
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let last = match part.len().checked_sub(8) {
+                Some(at) => word(&part[at..]),
+                None => rest.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
+            };
+            h = mix(h, last);
         }
+        // The length ends the part, so that ("ab", "c") and ("a", "bc") differ.
+        h = mix(h, part.len() as u64);
     }
     h
 }
@@ -302,6 +316,25 @@ fn same_secret(a: &Secret, b: &Secret) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_tell_parts_apart() {
+        let date = *b"20150830";
+        let slot = |akid, region, service| slot_of(akid, &date, region, service);
+        assert_ne!(slot("AKID", "ab", "c"), slot("AKID", "a", "bc"));
+        assert_ne!(
+            slot("AKIDEXAMPLE", "us-east-1", "s3"),
+            slot("AKIDEXAMPLF", "us-east-1", "s3")
+        );
+        assert_ne!(
+            slot("AKIDEXAMPLE", "us-east-1", "s3"),
+            slot("AKIDEXAMPLE", "us-east-2", "s3")
+        );
+        assert_eq!(
+            slot("AKIDEXAMPLE", "us-east-1", "s3"),
+            slot("AKIDEXAMPLE", "us-east-1", "s3")
+        );
+    }
 
     #[test]
     fn derives_the_documented_key() {
