@@ -243,7 +243,7 @@ impl Signer {
         let canonical = CanonicalRequest {
             method: request.method,
             path: request.path,
-            path_rules: self.path_rules(),
+            path_rules: self.settings.path_rules(),
             query: query.as_slice(),
             headers: source,
             signed_names: None,

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::canonical::headers::name_key;
+use crate::canonical::PathRules;
 
 /// Where the session token of temporary credentials goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +81,14 @@ impl SigningSettings {
             content_sha256_header: true,
             presign_unsigned_payload: true,
             ..Self::default()
+        }
+    }
+
+    /// How paths are canonicalized under these settings.
+    pub(crate) fn path_rules(&self) -> PathRules {
+        PathRules {
+            normalize: self.normalize_path,
+            double_encode: self.double_uri_encode,
         }
     }
 

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::canonical::query::Take;
-use crate::canonical::{self, CanonicalRequest, HeaderSource, PathRules, SortedHeader};
+use crate::canonical::{self, CanonicalRequest, HeaderSource, SortedHeader};
 use crate::credentials::Credentials;
 use crate::error::SigningError;
 use crate::inline_vec::InlineVec;
@@ -357,20 +357,13 @@ impl Signer {
         let canonical = CanonicalRequest {
             method: request.method,
             path: request.path,
-            path_rules: self.path_rules(),
+            path_rules: self.settings.path_rules(),
             query: query.as_slice(),
             headers: HeaderSource::Sorted { headers, lowercase },
             signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
         Ok(f(&canonical, headers, payload_hash))
-    }
-
-    pub(crate) fn path_rules(&self) -> PathRules {
-        PathRules {
-            normalize: self.settings.normalize_path,
-            double_encode: self.settings.double_uri_encode,
-        }
     }
 
     /// Puts the headers to sign into `headers`, sorted: the request's (without excluded

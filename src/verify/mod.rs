@@ -114,10 +114,7 @@ impl VerifierSettings {
     /// canonicalized, and whether it takes `x-amz-content-sha256` (S3's payload rules).
     fn rules_for(&self, service: &str) -> ServiceRules {
         let rules = |settings: &SigningSettings| ServiceRules {
-            path: canonical::PathRules {
-                normalize: settings.normalize_path,
-                double_encode: settings.double_uri_encode,
-            },
+            path: settings.path_rules(),
             content_sha256_header: settings.content_sha256_header,
         };
         match self.service_rules.iter().find(|(name, _)| name == service) {
@@ -469,9 +466,10 @@ impl Verifier {
         })
     }
 
-    /// Finds each request header among the signed names, in one pass over the headers
-    /// (the lengths differ for most pairs, which settles them at once). Every signed name must be sent, and with
-    /// `require_signed_amz_headers` every `x-amz-*` header must be signed.
+    /// Finds each request header among the signed names, in one pass over the headers (the
+    /// lengths differ for most pairs, which settles them at once). Every signed name must
+    /// be sent, and with `require_signed_amz_headers` every `x-amz-*` header must be
+    /// signed.
     fn match_signed_headers(
         &self,
         request: &SignableRequest<'_>,
