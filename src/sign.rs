@@ -307,7 +307,7 @@ impl Signer {
                 signed_names: authorization.get(names_at..),
                 ..*canonical
             };
-            let mac = start.mac(self, params.credentials);
+            let mac = start.with_key(self, params.credentials, SigningKey::mac);
             let signature = start.signature(mac, &canonical, details);
             authorization.push_str(", Signature=");
             authorization.push_str(signature_str(&signature));
@@ -462,25 +462,21 @@ impl<'s, 'c> Start<'s, 'c> {
         })
     }
 
-    /// The signing key, from the signer's cache.
-    pub(crate) fn key(&self, signer: &Signer, credentials: &Credentials) -> SigningKey {
-        signer.keys.get(
+    /// Hands the signing key, from the signer's cache, to `f`: `SigningKey::mac` for a
+    /// signature, `SigningKey::clone` for a chain of chunk signatures.
+    pub(crate) fn with_key<R>(
+        &self,
+        signer: &Signer,
+        credentials: &Credentials,
+        f: impl FnOnce(&SigningKey) -> R,
+    ) -> R {
+        signer.keys.with_key(
             credentials.access_key_id(),
             credentials.secret_access_key(),
             self.date.date_stamp(),
             self.region,
             self.service,
-        )
-    }
-
-    /// A MAC keyed with the signing key, from the signer's cache.
-    pub(crate) fn mac(&self, signer: &Signer, credentials: &Credentials) -> HmacSha256 {
-        signer.keys.mac(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            self.date.date_stamp(),
-            self.region,
-            self.service,
+            f,
         )
     }
 

@@ -182,29 +182,10 @@ impl SigningKeyCache {
         )
     }
 
-    /// A MAC keyed with the key for these values, ready for a string to sign: what a
-    /// signature needs, without a copy of the key itself.
-    pub(crate) fn mac(
-        &self,
-        access_key_id: &str,
-        secret: &Secret,
-        date_stamp: &str,
-        region: &str,
-        service: &str,
-    ) -> HmacSha256 {
-        self.with_key(
-            access_key_id,
-            secret,
-            date_stamp,
-            region,
-            service,
-            SigningKey::mac,
-        )
-    }
-
     /// Hands the key for these values to `f`: the cached one (under the lock), or one
-    /// derived on a miss.
-    fn with_key<R>(
+    /// derived on a miss. A signature needs only `SigningKey::mac`, the keyed state, and
+    /// so copies no more than that.
+    pub(crate) fn with_key<R>(
         &self,
         access_key_id: &str,
         secret: &Secret,

@@ -721,12 +721,15 @@ impl<'r> Pending<'r> {
         }
 
         let scope = self.scope();
-        let mac = verifier.keys.mac(
+        // The keyed MAC for the signature, and the key itself only for a streaming body,
+        // whose chunks it checks.
+        let (mac, streaming_key) = verifier.keys.with_key(
             claimed.access_key_id,
             &credential.secret,
             scope.date_stamp,
             scope.region,
             scope.service,
+            |key| (key.mac(), self.streaming.is_some().then(|| key.clone())),
         );
         let signature = self.with_canonical(verifier, token_canonical, |canonical| {
             let hash = canonical.hash();
@@ -745,18 +748,11 @@ impl<'r> Pending<'r> {
             }
         })?;
 
-        let body = match (self.declared, self.streaming) {
-            (_, Some(kind)) => BodyRequirement::Streaming {
+        let body = match (self.declared, self.streaming.zip(streaming_key)) {
+            (_, Some((kind, key))) => BodyRequirement::Streaming {
                 kind,
                 seed_signature: signature,
-                // Only streaming bodies need the key itself, to check their chunks.
-                key: verifier.keys.get(
-                    claimed.access_key_id,
-                    &credential.secret,
-                    scope.date_stamp,
-                    scope.region,
-                    scope.service,
-                ),
+                key,
                 date: self.date,
             },
             (Some(declared), None) => match self.body {
