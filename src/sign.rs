@@ -378,7 +378,7 @@ impl Signer {
         headers.clear();
         let mut has_host = false;
         let mut lowercase = true;
-        const HOST_KEY: u64 = u64::from_be_bytes(*b"host\0\0\0\0");
+        const HOST_KEY: u64 = canonical::headers::name_key("host");
         for &(name, value) in request.headers.iter() {
             let scan = canonical::headers::scan_name(name);
             if !scan.token {

@@ -16,8 +16,7 @@ pub(crate) struct SortedHeader<'a> {
     pub(crate) name: &'a str,
     pub(crate) value: &'a [u8],
     pub(crate) plain: bool,
-    /// The first eight bytes of the lower-cased name, big-endian, zero-padded: comparing
-    /// keys orders names as comparing them would, up to their eighth byte.
+    /// The name's [`name_key`].
     key: u64,
     /// Set by [`sort`]: the name is the previous header's, so the value joins its line.
     repeat: bool,
@@ -162,20 +161,11 @@ pub(crate) struct NameScan {
     pub(crate) key: u64,
 }
 
-/// Checks a header name in one pass, finding its key on the way.
+/// Checks a header name in one pass, and finds its key.
 pub(crate) fn scan_name(name: &str) -> NameScan {
     let mut bad = 0u8;
     let mut upper = 0u8;
-    let bytes = name.as_bytes();
-    let (head, tail) = bytes.split_at(bytes.len().min(8));
-    let mut key = 0u64;
-    for (i, &b) in head.iter().enumerate() {
-        let class = NAME_CLASS[usize::from(b)];
-        bad |= class & NOT_TCHAR;
-        upper |= class & UPPER;
-        key |= u64::from(b.to_ascii_lowercase()) << (56 - 8 * i);
-    }
-    for &b in tail {
+    for &b in name.as_bytes() {
         let class = NAME_CLASS[usize::from(b)];
         bad |= class & NOT_TCHAR;
         upper |= class & UPPER;
@@ -183,7 +173,7 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
     NameScan {
         token: !name.is_empty() && bad == 0,
         upper: upper != 0,
-        key,
+        key: name_key(name),
     }
 }
 
