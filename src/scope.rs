@@ -123,25 +123,29 @@ pub(crate) fn write_string_to_sign<S: Sink>(
         scope.service.as_bytes(),
     );
     let mut buf = [0u8; 256];
-    let len = ALGORITHM.len() + 1 + 16 + 1 + 8 + 1 + region.len() + 1 + service.len() + 14 + 64;
+    const A: usize = ALGORITHM.len();
+    const T: usize = TERMINATOR.len();
+    let len = A + 1 + 16 + 1 + 8 + 1 + region.len() + 1 + service.len() + 1 + T + 1 + 64;
     if len > buf.len() || date_stamp.len() != 8 {
         // A scope with very long names.
         write_pieces(sink, amz_date, scope, canonical_request_hash);
         return;
     }
-    buf[..17].copy_from_slice(b"AWS4-HMAC-SHA256\n");
-    buf[17..33].copy_from_slice(amz_date);
-    buf[33] = b'\n';
-    buf[34..42].copy_from_slice(date_stamp);
-    buf[42] = b'/';
-    let mut at = 43;
+    buf[..A].copy_from_slice(ALGORITHM.as_bytes());
+    buf[A] = b'\n';
+    buf[A + 1..A + 17].copy_from_slice(amz_date);
+    buf[A + 17] = b'\n';
+    buf[A + 18..A + 26].copy_from_slice(date_stamp);
+    buf[A + 26] = b'/';
+    let mut at = A + 27;
     for part in [region, service] {
         buf[at..at + part.len()].copy_from_slice(part);
         buf[at + part.len()] = b'/';
         at += part.len() + 1;
     }
-    buf[at..at + 13].copy_from_slice(b"aws4_request\n");
-    at += 13;
+    buf[at..at + T].copy_from_slice(TERMINATOR.as_bytes());
+    buf[at + T] = b'\n';
+    at += T + 1;
     // The output is exactly twice the input's length, so this cannot fail.
     let _ = hex::encode_to_slice(canonical_request_hash, &mut buf[at..at + 64]);
     sink.put(&buf[..at + 64]);
