@@ -77,6 +77,9 @@ pub struct SignableRequest<'a> {
 /// How many headers a request holds before they move to the heap.
 const INLINE_HEADERS: usize = 12;
 
+/// What fills the unused inline header slots.
+const NO_HEADER: (&str, &[u8]) = ("", b"");
+
 impl<'a> SignableRequest<'a> {
     /// A request with the given method and request target (`/path?query`) and no headers yet.
     pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
@@ -88,7 +91,7 @@ impl<'a> SignableRequest<'a> {
             method,
             path,
             query,
-            headers: InlineList::new(("", b"")),
+            headers: InlineList::new(NO_HEADER),
             payload: Payload::default(),
         }
     }
@@ -124,7 +127,7 @@ impl<'a> SignableRequest<'a> {
         header_map: &'a http::HeaderMap,
         payload: Payload<'a>,
     ) -> Self {
-        let mut headers = InlineList::new(("", &b""[..]));
+        let mut headers = InlineList::new(NO_HEADER);
         for (name, value) in header_map {
             headers.push((name.as_str(), value.as_bytes()));
         }
