@@ -286,20 +286,21 @@ impl Signer {
     ) -> Result<SigningOutput<'c>, SigningError> {
         let start = Start::new(request, params)?;
         self.with_canonical(request, &start, |canonical, headers, payload_hash| {
+            const SIGNATURE: &str = ", Signature=";
             let mut authorization = String::with_capacity(
                 ALGORITHM.len()
-                    + 64
+                    + " Credential=/, SignedHeaders=".len()
                     + params.credentials.access_key_id().len()
                     + start.scope().len()
                     + headers.iter().map(|h| h.name.len() + 1).sum::<usize>()
+                    + SIGNATURE.len()
                     + 64,
             );
-            authorization.push_str(ALGORITHM);
-            authorization.push_str(" Credential=");
-            authorization.push_str(params.credentials.access_key_id());
-            authorization.push('/');
-            start.scope().push_to(&mut authorization);
-            authorization.push_str(", SignedHeaders=");
+            // The key, and the text before the signed names, from the signer's cache.
+            let mac = start.with_key(self, params.credentials, |key, prefix| {
+                authorization.push_str(prefix);
+                key.mac()
+            });
             let names_at = authorization.len();
             canonical.headers.push_signed_names(&mut authorization, ";");
             // The canonical request's signed header list is the text just written.
@@ -307,9 +308,8 @@ impl Signer {
                 signed_names: authorization.get(names_at..),
                 ..*canonical
             };
-            let mac = start.with_key(self, params.credentials, SigningKey::mac);
             let signature = start.signature(mac, &canonical, details);
-            authorization.push_str(", Signature=");
+            authorization.push_str(SIGNATURE);
             authorization.push_str(signature_str(&signature));
             SigningOutput {
                 date: start.date,
@@ -462,13 +462,13 @@ impl<'s, 'c> Start<'s, 'c> {
         })
     }
 
-    /// Hands the signing key, from the signer's cache, to `f`: `SigningKey::mac` for a
-    /// signature, `SigningKey::clone` for a chain of chunk signatures.
+    /// Hands the signing key, from the signer's cache, to `f`, with the opening of the
+    /// `Authorization` value under it (see `SigningKeyCache::with_key`).
     pub(crate) fn with_key<R>(
         &self,
         signer: &Signer,
         credentials: &Credentials,
-        f: impl FnOnce(&SigningKey) -> R,
+        f: impl FnOnce(&SigningKey, &str) -> R,
     ) -> R {
         signer.keys.with_key(
             credentials.access_key_id(),

@@ -10,6 +10,7 @@ use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::credentials::Secret;
+use crate::scope::ALGORITHM;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -124,6 +125,23 @@ struct Entry {
     service: String,
     secret: Secret,
     key: SigningKey,
+    /// See [`authorization_prefix`].
+    authorization_prefix: String,
+}
+
+/// `AWS4-HMAC-SHA256 Credential=<access key id>/<scope>, SignedHeaders=`: the part of a
+/// header signature's `Authorization` value that only the key's values decide, made once
+/// per cached key instead of piece by piece for every signature.
+pub(crate) fn authorization_prefix(
+    access_key_id: &str,
+    date_stamp: &str,
+    region: &str,
+    service: &str,
+) -> String {
+    format!(
+        "{ALGORITHM} Credential={access_key_id}/{date_stamp}/{region}/{service}/{TERMINATOR}, \
+         SignedHeaders="
+    )
 }
 
 /// How many keys a cache holds unless told otherwise.
@@ -178,13 +196,14 @@ impl SigningKeyCache {
             date_stamp,
             region,
             service,
-            SigningKey::clone,
+            |key, _| key.clone(),
         )
     }
 
-    /// Hands the key for these values to `f`: the cached one (under the lock), or one
-    /// derived on a miss. A signature needs only `SigningKey::mac`, the keyed state, and
-    /// so copies no more than that.
+    /// Hands the key for these values to `f`, with the opening of a header signature's
+    /// `Authorization` value under it (see [`authorization_prefix`]): the cached ones
+    /// (under the lock), or ones made on a miss. A signature needs only `SigningKey::mac`,
+    /// the keyed state, and so copies no more than that.
     pub(crate) fn with_key<R>(
         &self,
         access_key_id: &str,
@@ -192,10 +211,14 @@ impl SigningKeyCache {
         date_stamp: &str,
         region: &str,
         service: &str,
-        f: impl FnOnce(&SigningKey) -> R,
+        f: impl FnOnce(&SigningKey, &str) -> R,
     ) -> R {
         let Ok(date): Result<[u8; 8], _> = date_stamp.as_bytes().try_into() else {
-            return f(&SigningKey::derive(secret, date_stamp, region, service));
+            let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
+            return f(
+                &SigningKey::derive(secret, date_stamp, region, service),
+                &prefix,
+            );
         };
         let slot = slot_of(access_key_id, &date, region, service);
         {
@@ -207,12 +230,13 @@ impl SigningKeyCache {
                     && e.service == service
                     && same_secret(&e.secret, secret);
                 if same {
-                    return f(&e.key);
+                    return f(&e.key, &e.authorization_prefix);
                 }
             }
         }
         let key = SigningKey::derive(secret, date_stamp, region, service);
-        let result = f(&key);
+        let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
+        let result = f(&key, &prefix);
         let mut entries = self.lock();
         if entries.len() >= self.capacity && !entries.contains_key(&slot) {
             let oldest = entries
@@ -232,6 +256,7 @@ impl SigningKeyCache {
                 service: service.to_owned(),
                 secret: secret.clone(),
                 key,
+                authorization_prefix: prefix,
             },
         );
         result

@@ -729,7 +729,7 @@ impl<'r> Pending<'r> {
             scope.date_stamp,
             scope.region,
             scope.service,
-            |key| (key.mac(), self.streaming.is_some().then(|| key.clone())),
+            |key, _| (key.mac(), self.streaming.is_some().then(|| key.clone())),
         );
         let signature = self.with_canonical(verifier, token_canonical, |canonical| {
             let hash = canonical.hash();
