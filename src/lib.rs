@@ -41,6 +41,7 @@ mod chunked;
 mod credentials;
 mod ct;
 mod error;
+mod hex;
 mod inline_vec;
 #[cfg(feature = "tower")]
 pub mod layer;

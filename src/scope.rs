@@ -144,8 +144,7 @@ pub(crate) fn write_string_to_sign<S: Sink>(
     buf[at..at + T].copy_from_slice(TERMINATOR.as_bytes());
     buf[at + T] = b'\n';
     at += T + 1;
-    // The output is exactly twice the input's length, so this cannot fail.
-    let _ = hex::encode_to_slice(canonical_request_hash, &mut buf[at..at + 64]);
+    buf[at..at + 64].copy_from_slice(&crate::hex::encode32(canonical_request_hash));
     sink.put(&buf[..at + 64]);
 }
 
@@ -161,11 +160,7 @@ fn write_pieces<S: Sink>(
     sink.put_byte(b'\n');
     scope.write(sink);
     sink.put_byte(b'\n');
-    let mut hex = [0u8; 64];
-    // The output buffer is exactly twice the input's length, so this cannot fail.
-    if hex::encode_to_slice(canonical_request_hash, &mut hex).is_ok() {
-        sink.put(&hex);
-    }
+    sink.put(&crate::hex::encode32(canonical_request_hash));
 }
 
 #[cfg(test)]

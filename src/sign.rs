@@ -100,10 +100,7 @@ pub(crate) const EMPTY_SHA256: &[u8; 64] =
     b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 pub(crate) fn hex_sha256(data: &[u8]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    // The output buffer is exactly twice the digest's length, so this cannot fail.
-    let _ = hex::encode_to_slice(Sha256::digest(data), &mut out);
-    out
+    crate::hex::encode32(&Sha256::digest(data).into())
 }
 
 /// What a header signature adds to the request. `Debug` leaves out the session token.
@@ -491,8 +488,7 @@ impl<'s, 'c> Start<'s, 'c> {
         let hash = canonical.hash();
         let scope = self.scope();
         write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
-        let mut signature = [0u8; 64];
-        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);
+        let signature = crate::hex::encode32(&mac.finalize().into_bytes().into());
         if let Some(details) = details {
             details.canonical_request = canonical.to_text();
             let mut text = Vec::new();

@@ -268,7 +268,7 @@ impl ChunkedDecoder {
             let rest = line[at..]
                 .strip_prefix(SIGNATURE_PREFIX)
                 .ok_or_else(|| malformed("a chunk-size line has no chunk-signature"))?;
-            let signature = crate::verify::decode_lower_hex32(rest)
+            let signature = crate::hex::decode32(rest)
                 .ok_or_else(|| malformed("a chunk signature is not 64 lower-case hex digits"))?;
             (&line[..at], Some(signature))
         } else {
@@ -359,7 +359,7 @@ impl ChunkedDecoder {
             if !self.kind.chunks_signed() {
                 return Err(bad("an unsigned stream has no trailer signature"));
             }
-            let declared = crate::verify::decode_lower_hex32(value.as_bytes())
+            let declared = crate::hex::decode32(value.as_bytes())
                 .ok_or_else(|| bad("the trailer signature is not 64 lower-case hex digits"))?;
             let canonical = std::mem::take(&mut self.trailer_canonical);
             let computed = match &mut self.chain {

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write as _;
 
 use super::checksum::{Checksum, ChecksumAlgorithm};
-use super::{hex32, ChainSigner, SIGNATURE_PREFIX, TRAILER_SIGNATURE_HEADER};
+use super::{ChainSigner, SIGNATURE_PREFIX, TRAILER_SIGNATURE_HEADER};
 use crate::error::SigningError;
 use crate::request::StreamingPayload;
 use crate::sign::{Signer, SigningOutput, SigningParams};
@@ -206,7 +206,7 @@ impl ChunkedEncoder {
         if let Some(chain) = &mut self.chain {
             let signature = chain.chunk(&Sha256::digest(data).into());
             out.extend_from_slice(SIGNATURE_PREFIX);
-            out.extend_from_slice(&hex32(&signature));
+            out.extend_from_slice(&crate::hex::encode32(&signature));
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(data);
@@ -235,7 +235,7 @@ impl ChunkedEncoder {
                     let signature = chain.trailer(&trailer);
                     out.extend_from_slice(TRAILER_SIGNATURE_HEADER.as_bytes());
                     out.push(b':');
-                    out.extend_from_slice(&hex32(&signature));
+                    out.extend_from_slice(&crate::hex::encode32(&signature));
                     out.extend_from_slice(b"\r\n");
                 }
                 out.extend_from_slice(b"\r\n");

@@ -34,6 +34,7 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 
 use crate::canonical::Sink;
+use crate::hex::encode32;
 use crate::scope::CredentialScope;
 use crate::sign::EMPTY_SHA256;
 use crate::signing_key::SigningKey;
@@ -87,11 +88,11 @@ impl ChainSigner {
         mac.put(CHUNK_ALGORITHM.as_bytes());
         mac.put(b"\n");
         mac.put(&self.prefix);
-        mac.put(&hex32(&self.previous));
+        mac.put(&encode32(&self.previous));
         mac.put(b"\n");
         mac.put(EMPTY_SHA256);
         mac.put(b"\n");
-        mac.put(&hex32(data_hash));
+        mac.put(&encode32(data_hash));
         self.previous = mac.finalize().into_bytes().into();
         self.previous
     }
@@ -102,17 +103,10 @@ impl ChainSigner {
         mac.put(TRAILER_ALGORITHM.as_bytes());
         mac.put(b"\n");
         mac.put(&self.prefix);
-        mac.put(&hex32(&self.previous));
+        mac.put(&encode32(&self.previous));
         mac.put(b"\n");
-        mac.put(&hex32(&Sha256::digest(canonical_trailer).into()));
+        mac.put(&encode32(&Sha256::digest(canonical_trailer).into()));
         self.previous = mac.finalize().into_bytes().into();
         self.previous
     }
-}
-
-pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    // The buffer is exactly twice the input's length, so this cannot fail.
-    let _ = hex::encode_to_slice(bytes, &mut out);
-    out
 }

@@ -22,7 +22,6 @@ use time::{Duration, OffsetDateTime};
 
 pub use body::{BodyChecker, BodyRequirement};
 pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
-pub(crate) use parse::decode_lower_hex32;
 pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
 use crate::canonical::query::Take;
@@ -626,7 +625,7 @@ fn classify_content_sha256(value: &[u8]) -> Result<Declared, VerifyError> {
             return Ok(Declared::Streaming(kind));
         }
     }
-    parse::decode_lower_hex32(value)
+    crate::hex::decode32(value)
         .map(Declared::Hash)
         .ok_or(VerifyError::InvalidContentSha256)
 }

@@ -122,40 +122,12 @@ fn is_plain(b: u8) -> bool {
 }
 
 fn parse_signature(raw: &str, location: AuthLocation) -> Result<[u8; 32], VerifyError> {
-    decode_lower_hex32(raw.as_bytes()).ok_or_else(|| {
+    crate::hex::decode32(raw.as_bytes()).ok_or_else(|| {
         malformed(
             location,
             "the Signature must be 64 lower-case hexadecimal digits",
         )
     })
-}
-
-/// 64 lower-case hex digits as 32 bytes; `None` for anything else.
-pub(crate) fn decode_lower_hex32(text: &[u8]) -> Option<[u8; 32]> {
-    const INVALID: u8 = 0xff;
-    const VALUES: [u8; 256] = {
-        let mut table = [INVALID; 256];
-        let mut i = 0;
-        while i < 10 {
-            table[b'0' as usize + i] = i as u8;
-            i += 1;
-        }
-        let mut i = 0;
-        while i < 6 {
-            table[b'a' as usize + i] = 10 + i as u8;
-            i += 1;
-        }
-        table
-    };
-    let text: &[u8; 64] = text.try_into().ok()?;
-    let mut out = [0u8; 32];
-    let mut bad = 0u8;
-    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let (hi, lo) = (VALUES[usize::from(pair[0])], VALUES[usize::from(pair[1])]);
-        bad |= (hi | lo) & 0xf0;
-        *byte = (hi << 4) | (lo & 0x0f);
-    }
-    (bad == 0).then_some(out)
 }
 
 /// Checks a signed header list and splits it into `names`.
@@ -488,20 +460,6 @@ mod tests {
         assert!(parse_presigned(&twice, &limits(), &mut SignedNames::new()).is_err());
         let without = q.replace("&X-Amz-Expires=60", "");
         assert!(parse_presigned(&without, &limits(), &mut SignedNames::new()).is_err());
-    }
-
-    #[test]
-    fn lower_hex_only() {
-        let hex = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
-        let bytes = decode_lower_hex32(hex.as_bytes()).expect("valid");
-        assert_eq!(hex::encode(bytes), hex);
-        assert!(decode_lower_hex32(hex.to_uppercase().as_bytes()).is_none());
-        assert!(decode_lower_hex32(&hex.as_bytes()[1..]).is_none());
-        for bad in [b'g', b' ', b'/', b':', b'`', 0xff] {
-            let mut text = hex.as_bytes().to_vec();
-            text[17] = bad;
-            assert!(decode_lower_hex32(&text).is_none(), "{bad}");
-        }
     }
 
     #[test]
