@@ -27,12 +27,19 @@ impl AmzDate {
             return Err(SigningError::TimeOutOfRange);
         }
         let mut out = *b"00000000T000000Z";
-        put_digits(&mut out[0..4], year);
-        put_digits(&mut out[4..6], u32::from(u8::from(month)));
-        put_digits(&mut out[6..8], u32::from(day));
-        put_digits(&mut out[9..11], u32::from(hour));
-        put_digits(&mut out[11..13], u32::from(minute));
-        put_digits(&mut out[13..15], u32::from(second));
+        // Two digits at a time from a table; the year is below 10000, so both halves are
+        // below 100.
+        for (at, value) in [
+            (0, year / 100),
+            (2, year % 100),
+            (4, u32::from(u8::from(month))),
+            (6, u32::from(day)),
+            (9, u32::from(hour)),
+            (11, u32::from(minute)),
+            (13, u32::from(second)),
+        ] {
+            out[at..at + 2].copy_from_slice(&DIGIT_PAIRS[value as usize % 100]);
+        }
         Ok(Self(out))
     }
 
@@ -98,13 +105,16 @@ impl AmzDate {
     }
 }
 
-fn put_digits(out: &mut [u8], mut value: u32) {
-    for slot in out.iter_mut().rev() {
-        // `value % 10` is below 10, so the cast cannot truncate.
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
+/// "00" to "99".
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
     }
-}
+    pairs
+};
 
 impl fmt::Debug for AmzDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -130,6 +140,21 @@ mod tests {
         assert_eq!(d.date_stamp(), "20150830");
         let shifted = AmzDate::new(datetime!(2015-08-31 01:36:00 +13:00)).expect("in range");
         assert_eq!(shifted, d);
+        // Every field at its edges, and every second of a day spread over the years.
+        for (time, text) in [
+            (datetime!(0000-01-01 00:00:00 UTC), "00000101T000000Z"),
+            (datetime!(0999-12-31 23:59:59 UTC), "09991231T235959Z"),
+            (datetime!(9999-12-31 23:59:59 UTC), "99991231T235959Z"),
+            (datetime!(2024-02-29 09:05:07 UTC), "20240229T090507Z"),
+        ] {
+            assert_eq!(AmzDate::new(time).expect("in range").as_str(), text);
+        }
+        let start = datetime!(1970-01-01 00:00:00 UTC);
+        for step in 0..100_000i64 {
+            let time = start + time::Duration::seconds(step * 86_413 * 7 + step);
+            let date = AmzDate::new(time).expect("in range");
+            assert_eq!(date.to_offset_date_time(), Some(time), "{time}");
+        }
     }
 
     #[test]
