@@ -288,7 +288,7 @@ impl Signer {
                 ALGORITHM.len()
                     + " Credential=/, SignedHeaders=".len()
                     + params.credentials.access_key_id().len()
-                    + start.scope().len()
+                    + start.scope_len()
                     + headers.iter().map(|h| h.name.len() + 1).sum::<usize>()
                     + SIGNATURE.len()
                     + 64,
@@ -449,7 +449,9 @@ impl<'s, 'c> Start<'s, 'c> {
         params: &'s SigningParams<'c>,
         date: AmzDate,
     ) -> Result<Self, SigningError> {
-        CredentialScope::new(date.date_stamp(), params.region, params.service)?;
+        // The date stamp comes from `AmzDate`, eight digits by construction.
+        crate::scope::check_name("region", params.region)?;
+        crate::scope::check_name("service", params.service)?;
         Ok(Self {
             date,
             region: params.region,
@@ -470,7 +472,7 @@ impl<'s, 'c> Start<'s, 'c> {
         signer.keys.with_key(
             credentials.access_key_id(),
             credentials.secret_access_key(),
-            self.date.date_stamp(),
+            &self.date.as_bytes()[..8],
             self.region,
             self.service,
             f,
@@ -486,17 +488,22 @@ impl<'s, 'c> Start<'s, 'c> {
         details: Option<&mut SigningDetails>,
     ) -> [u8; 64] {
         let hash = canonical.hash();
-        let scope = self.scope();
-        write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
+        let (date, region, service) = (self.date.as_bytes(), self.region, self.service);
+        write_string_to_sign(&mut mac, date, region, service, &hash);
         let signature = crate::hex::encode32(&mac.finalize().into_bytes().into());
         if let Some(details) = details {
             details.canonical_request = canonical.to_text();
             let mut text = Vec::new();
-            write_string_to_sign(&mut text, self.date.as_bytes(), &scope, &hash);
+            write_string_to_sign(&mut text, date, region, service, &hash);
             details.string_to_sign = String::from_utf8_lossy(&text).into_owned();
             details.signature = signature_str(&signature).to_owned();
         }
         signature
+    }
+
+    /// The length of the scope as written.
+    pub(crate) fn scope_len(&self) -> usize {
+        8 + self.region.len() + self.service.len() + crate::TERMINATOR.len() + 3
     }
 
     /// The scope with its real date stamp.

@@ -39,10 +39,14 @@ impl SigningKey {
     /// Derives the key as SigV4 defines it:
     /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
     pub fn derive(secret: &Secret, date_stamp: &str, region: &str, service: &str) -> Self {
+        Self::derive_raw(secret, date_stamp.as_bytes(), region, service)
+    }
+
+    fn derive_raw(secret: &Secret, date_stamp: &[u8], region: &str, service: &str) -> Self {
         let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.expose().len()));
         seed.extend_from_slice(b"AWS4");
         seed.extend_from_slice(secret.expose().as_bytes());
-        let k_date = hmac(&seed, date_stamp.as_bytes());
+        let k_date = hmac(&seed, date_stamp);
         let k_region = hmac(&k_date[..], region.as_bytes());
         let k_service = hmac(&k_region[..], service.as_bytes());
         Self::from_bytes(*hmac(&k_service[..], TERMINATOR.as_bytes()))
@@ -132,12 +136,14 @@ struct Entry {
 /// `AWS4-HMAC-SHA256 Credential=<access key id>/<scope>, SignedHeaders=`: the part of a
 /// header signature's `Authorization` value that only the key's values decide, made once
 /// per cached key instead of piece by piece for every signature.
-pub(crate) fn authorization_prefix(
+fn authorization_prefix(
     access_key_id: &str,
-    date_stamp: &str,
+    date_stamp: &[u8],
     region: &str,
     service: &str,
 ) -> String {
+    // Callers check the date stamp (eight digits); anything else would show as U+FFFD.
+    let date_stamp = String::from_utf8_lossy(date_stamp);
     format!(
         "{ALGORITHM} Credential={access_key_id}/{date_stamp}/{region}/{service}/{TERMINATOR}, \
          SignedHeaders="
@@ -193,7 +199,7 @@ impl SigningKeyCache {
         self.with_key(
             access_key_id,
             secret,
-            date_stamp,
+            date_stamp.as_bytes(),
             region,
             service,
             |key, _| key.clone(),
@@ -208,15 +214,15 @@ impl SigningKeyCache {
         &self,
         access_key_id: &str,
         secret: &Secret,
-        date_stamp: &str,
+        date_stamp: &[u8],
         region: &str,
         service: &str,
         f: impl FnOnce(&SigningKey, &str) -> R,
     ) -> R {
-        let Ok(date): Result<[u8; 8], _> = date_stamp.as_bytes().try_into() else {
+        let Ok(date): Result<[u8; 8], _> = date_stamp.try_into() else {
             let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
             return f(
-                &SigningKey::derive(secret, date_stamp, region, service),
+                &SigningKey::derive_raw(secret, date_stamp, region, service),
                 &prefix,
             );
         };
@@ -234,7 +240,7 @@ impl SigningKeyCache {
                 }
             }
         }
-        let key = SigningKey::derive(secret, date_stamp, region, service);
+        let key = SigningKey::derive_raw(secret, date_stamp, region, service);
         let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
         let result = f(&key, &prefix);
         let mut entries = self.lock();

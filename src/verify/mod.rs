@@ -720,12 +720,14 @@ impl<'r> Pending<'r> {
         }
 
         let scope = self.scope();
+        // The scope's date stamp was found equal to the request date's.
+        let date = self.date.as_bytes();
         // The keyed MAC for the signature, and the key itself only for a streaming body,
         // whose chunks it checks.
         let (mac, streaming_key) = verifier.keys.with_key(
             claimed.access_key_id,
             &credential.secret,
-            scope.date_stamp,
+            scope.date_stamp.as_bytes(),
             scope.region,
             scope.service,
             |key, _| (key.mac(), self.streaming.is_some().then(|| key.clone())),
@@ -733,13 +735,19 @@ impl<'r> Pending<'r> {
         let signature = self.with_canonical(verifier, token_canonical, |canonical| {
             let hash = canonical.hash();
             let mut mac = mac;
-            write_string_to_sign(&mut mac, self.date.as_bytes(), &scope, &hash);
+            write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
             let computed: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
             if crate::ct::eq(&computed, &self.claims.signature) {
                 Ok(computed)
             } else {
                 let mut string_to_sign = Vec::new();
-                write_string_to_sign(&mut string_to_sign, self.date.as_bytes(), &scope, &hash);
+                write_string_to_sign(
+                    &mut string_to_sign,
+                    date,
+                    scope.region,
+                    scope.service,
+                    &hash,
+                );
                 Err(VerifyError::SignatureDoesNotMatch {
                     canonical_request: canonical.to_text(),
                     string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
