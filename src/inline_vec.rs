@@ -19,6 +19,7 @@ pub(crate) struct InlineList<T: Copy, const N: usize> {
 
 impl<T: Copy, const N: usize> InlineList<T, N> {
     /// An empty list; `fill` only initializes the unused slots.
+    #[inline]
     pub(crate) fn new(fill: T) -> Self {
         Self {
             inline: [fill; N],
@@ -27,6 +28,7 @@ impl<T: Copy, const N: usize> InlineList<T, N> {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, item: T) {
         if self.spilled.is_empty() && self.len < N {
             self.inline[self.len] = item;

@@ -82,6 +82,7 @@ const NO_HEADER: (&str, &[u8]) = ("", b"");
 
 impl<'a> SignableRequest<'a> {
     /// A request with the given method and request target (`/path?query`) and no headers yet.
+    #[inline]
     pub fn new(method: &'a str, path_and_query: &'a str) -> Self {
         let (path, query) = match path_and_query.split_once('?') {
             Some((path, query)) => (path, Some(query)),
@@ -97,17 +98,20 @@ impl<'a> SignableRequest<'a> {
     }
 
     /// Adds a header. Repeated names are kept, in order, as HTTP allows.
+    #[inline]
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
         self.headers.push((name, value.as_bytes()));
         self
     }
 
     /// Adds a header whose value is raw bytes.
+    #[inline]
     pub fn push_header(&mut self, name: &'a str, value: &'a [u8]) {
         self.headers.push((name, value));
     }
 
     /// Sets what the signature says of the body (the hash of an empty body by default).
+    #[inline]
     pub fn payload(mut self, payload: Payload<'a>) -> Self {
         self.payload = payload;
         self
