@@ -56,7 +56,7 @@ impl PayloadHash {
     pub(crate) fn of(payload: Payload<'_>) -> Result<Self, SigningError> {
         Ok(match payload {
             // Most requests have no body; its hash is a constant.
-            Payload::Bytes([]) => Self::Hex(*EMPTY_SHA256),
+            Payload::Bytes([]) => Self::Literal(EMPTY_SHA256_STR),
             Payload::Bytes(body) => Self::Hex(hex_sha256(body)),
             Payload::Precomputed(hash) => {
                 let bytes: [u8; 64] = hash
@@ -96,8 +96,14 @@ impl std::fmt::Debug for PayloadHash {
 }
 
 /// The hex SHA-256 of no bytes.
-pub(crate) const EMPTY_SHA256: &[u8; 64] =
-    b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+pub(crate) const EMPTY_SHA256: &[u8; 64] = {
+    match EMPTY_SHA256_STR.as_bytes().first_chunk() {
+        Some(bytes) => bytes,
+        None => panic!("64 characters"),
+    }
+};
+
+const EMPTY_SHA256_STR: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 pub(crate) fn hex_sha256(data: &[u8]) -> [u8; 64] {
     crate::hex::encode32(&Sha256::digest(data).into())

@@ -277,43 +277,50 @@ impl SigningKeyCache {
     }
 }
 
-/// Where an entry lives: a multiply-rotate hash over the parts' 8-byte words, each part
-/// ending with its length. Collisions only cost a derivation, since an entry is used only
-/// when every part matches.
+/// Where an entry lives: a multiply-rotate hash over the parts' 8-byte words, in two
+/// independent chains (the access key id and date, the region and service) that the CPU
+/// runs side by side, and the parts' lengths last. Collisions only cost a derivation,
+/// since an entry is used only when every part matches.
 fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
-    let mix = |h: u64, word: u64| {
-        (h ^ word)
-            .wrapping_mul(0x0000_0100_0000_01b3)
-            .rotate_left(29)
-    };
+    let first = hash_words(
+        hash_words(0xcbf2_9ce4_8422_2325, access_key_id.as_bytes()),
+        date,
+    );
+    let second = hash_words(
+        hash_words(0x8422_2325_cbf2_9ce4, region.as_bytes()),
+        service.as_bytes(),
+    );
+    // The lengths tell ("ab", "c") from ("a", "bc"); wrapping only costs collisions.
+    let lengths =
+        (access_key_id.len() as u64) << 40 ^ (region.len() as u64) << 20 ^ service.len() as u64;
+    mix(mix(first, second), lengths)
+}
+
+fn mix(h: u64, word: u64) -> u64 {
+    (h ^ word)
+        .wrapping_mul(0x0000_0100_0000_01b3)
+        .rotate_left(29)
+}
+
+/// Folds `part` into `h` a word at a time; the last few bytes as one word (the part's
+/// last eight when it has eight), so that no part costs a step per byte.
+fn hash_words(mut h: u64, part: &[u8]) -> u64 {
     let word = |bytes: &[u8]| {
         let mut w = [0u8; 8];
         w.copy_from_slice(bytes);
         u64::from_le_bytes(w)
     };
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [
-        access_key_id.as_bytes(),
-        date,
-        region.as_bytes(),
-        service.as_bytes(),
-    ] {
-        let mut words = part.chunks_exact(8);
-        for w in &mut words {
-            h = mix(h, word(w));
-        }
-        // The last few bytes in one word: the part's last eight when it has eight, so
-        // that no part costs a step per byte.
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let last = match part.len().checked_sub(8) {
-                Some(at) => word(&part[at..]),
-                None => rest.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
-            };
-            h = mix(h, last);
-        }
-        // The length ends the part, so that ("ab", "c") and ("a", "bc") differ.
-        h = mix(h, part.len() as u64);
+    let mut words = part.chunks_exact(8);
+    for w in &mut words {
+        h = mix(h, word(w));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let last = match part.len().checked_sub(8) {
+            Some(at) => word(&part[at..]),
+            None => rest.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
+        };
+        h = mix(h, last);
     }
     h
 }

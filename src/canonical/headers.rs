@@ -182,13 +182,29 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
 /// names are one comparison of integers.
 pub(crate) const fn name_key(name: &str) -> u64 {
     let bytes = name.as_bytes();
-    let mut key = 0u64;
-    let mut i = 0;
-    while i < bytes.len() && i < 8 {
-        key |= (bytes[i].to_ascii_lowercase() as u64) << (56 - 8 * i);
-        i += 1;
-    }
-    key
+    let first = match bytes.first_chunk::<8>() {
+        Some(first) => *first,
+        None => {
+            let mut first = [0u8; 8];
+            let mut i = 0;
+            while i < bytes.len() {
+                first[i] = bytes[i];
+                i += 1;
+            }
+            first
+        }
+    };
+    let word = u64::from_be_bytes(first);
+    // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z'. For bytes
+    // below 0x80, adding (0x80 - n) sets the top bit when the byte is at least n, with no
+    // carry between bytes.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = word & (0x7f * ONES);
+    let upper = low.wrapping_add((0x80 - b'A' as u64) * ONES)
+        & !low.wrapping_add((0x80 - b'Z' as u64 - 1) * ONES)
+        & !word
+        & (0x80 * ONES);
+    word | (upper >> 2)
 }
 
 const NOT_TCHAR: u8 = 1;
@@ -622,6 +638,30 @@ mod tests {
         assert_eq!(name_key("host"), u64::from_be_bytes(*b"host\0\0\0\0"));
         assert!(name_key("host") < name_key("host-a"));
         assert!(name_key("X-Amz-Date") == name_key("x-amz-date-and-more"));
+        // Every byte in every one of the eight places, against a byte-by-byte key.
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"abcdefghij";
+                bytes[at] = b;
+                let Ok(name) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                let expected = bytes[..8]
+                    .iter()
+                    .fold(0u64, |key, b| key << 8 | u64::from(b.to_ascii_lowercase()));
+                assert_eq!(name_key(name), expected, "{b:#x} at {at}");
+                assert_eq!(
+                    name_key(&name[..at + 1]) >> (56 - 8 * at),
+                    expected >> (56 - 8 * at)
+                );
+            }
+        }
+        // Bytes of 0x80 and more are never lower-cased, though their low seven bits spell
+        // a letter ('É' is 0xc3 0x89; 0xc3 & 0x7f is 'C').
+        assert_eq!(
+            name_key("\u{c9}A"),
+            u64::from_be_bytes(*b"\xc3\x89a\0\0\0\0\0")
+        );
         assert!(!scan_name("").token);
         assert!(!scan_name("a b").token);
     }

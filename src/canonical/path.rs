@@ -78,13 +78,15 @@ fn needs_normalizing(path: &str) -> bool {
     if bytes.first() != Some(&b'/') {
         return true;
     }
-    crate::scan::positions(bytes, b'/').any(|at| {
-        // What follows this slash, up to the next one.
-        let rest = &bytes[at + 1..];
-        let segment = &rest[..crate::scan::find(rest, b'/').unwrap_or(rest.len())];
-        let inner = at + 1 + segment.len() < bytes.len();
-        matches!(segment, b"." | b"..") || (segment.is_empty() && inner)
-    })
+    // Paths are short: a plain loop beats setting up a vectorized search per slash.
+    let mut segments = bytes[1..].split(|&b| b == b'/').peekable();
+    while let Some(segment) = segments.next() {
+        let inner = segments.peek().is_some();
+        if matches!(segment, b"." | b"..") || (segment.is_empty() && inner) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
