@@ -1,7 +1,5 @@
 //! Presigning: the signature carried in the query string, for URLs handed to someone else.
 
-use std::fmt::Write as _;
-
 use time::Duration;
 
 use crate::canonical::query::Take;
@@ -204,7 +202,7 @@ impl Signer {
             source.push_signed_names(t, "%3B")
         });
         let expires = value(&mut target, "X-Amz-Expires", &|t| {
-            let _ = write!(t, "{expires_in}");
+            push_decimal(t, expires_in)
         });
         // The credentials hold the token encoded already.
         let token = params
@@ -234,10 +232,10 @@ impl Signer {
             Some(("X-Amz-SignedHeaders", signed_headers)),
         ];
         for (name, range) in ours.into_iter().flatten() {
-            query.push(QueryParam {
-                name: Component::encoded(name),
-                value: Component::encoded(target.get(range).unwrap_or("")),
-            });
+            query.push(QueryParam::new(
+                Component::encoded(name),
+                Component::encoded(target.get(range).unwrap_or("")),
+            ));
         }
         canonical::query::sort(query.as_mut_slice());
         let canonical = CanonicalRequest {
@@ -255,5 +253,36 @@ impl Signer {
         target.push_str("&X-Amz-Signature=");
         target.push_str(signature_str(&signature));
         Ok(PresignedRequest { target, params_at })
+    }
+}
+
+/// Appends `n` in decimal; the formatting machinery costs more than the digits.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10, so the cast cannot truncate.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        for n in [0, 1, 9, 10, 99, 100, 3600, 604_800, u64::MAX] {
+            let mut out = String::from("=");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("={n}"));
+        }
     }
 }
