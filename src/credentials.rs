@@ -1,6 +1,7 @@
 //! Credentials: an access key id, its secret, and optionally a session token and an expiry.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
@@ -8,20 +9,48 @@ use zeroize::Zeroizing;
 use crate::error::SigningError;
 
 /// A secret string: its `Debug` prints a placeholder and its memory is zeroed on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+#[derive(Clone)]
+pub struct Secret {
+    value: Zeroizing<String>,
+    /// The value encoded as a query component, made the first time it is asked for: a
+    /// session token goes into every presigned URL, and is compared with the one in every
+    /// presigned request. Zeroed on drop too.
+    query: OnceLock<Zeroizing<String>>,
+}
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(Zeroizing::new(value.into()))
+        Self {
+            value: Zeroizing::new(value.into()),
+            query: OnceLock::new(),
+        }
     }
 
     /// The secret itself. Take care where it goes.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// The secret encoded as a canonical query component, encoded once.
+    pub(crate) fn query_encoded(&self) -> &str {
+        self.query.get_or_init(|| {
+            // Room for every byte escaped, so the buffer is never moved, leaving a copy
+            // behind.
+            let mut query = String::with_capacity(self.value.len() * 3);
+            crate::canonical::query::encode_into(&mut query, &self.value);
+            Zeroizing::new(query)
+        })
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -38,9 +67,6 @@ pub struct Credentials {
     access_key_id: String,
     secret_access_key: Secret,
     session_token: Option<Secret>,
-    /// The session token encoded as a query value, for presigned URLs: encoded once here
-    /// rather than in every URL.
-    session_token_query: Option<Secret>,
     /// Whether the session token needs no trimming or folding as a header value.
     session_token_plain: bool,
     expiry: Option<OffsetDateTime>,
@@ -71,7 +97,6 @@ impl Credentials {
             access_key_id,
             secret_access_key,
             session_token: None,
-            session_token_query: None,
             session_token_plain: true,
             expiry: None,
         })
@@ -90,10 +115,8 @@ impl Credentials {
         {
             return Err(SigningError::InvalidSessionToken);
         }
-        // Room for every byte escaped, so the buffer is never moved, leaving a copy behind.
-        let mut query = String::with_capacity(token.expose().len() * 3);
-        crate::canonical::query::encode_into(&mut query, token.expose());
-        self.session_token_query = Some(Secret::new(query));
+        // Encoded for presigned URLs now rather than in the first URL.
+        token.query_encoded();
         self.session_token_plain =
             crate::canonical::headers::is_plain_value(token.expose().as_bytes());
         self.session_token = Some(token);
@@ -128,7 +151,7 @@ impl Credentials {
 
     /// The session token encoded as a query value.
     pub(crate) fn session_token_query(&self) -> Option<&str> {
-        self.session_token_query.as_ref().map(Secret::expose)
+        self.session_token.as_ref().map(Secret::query_encoded)
     }
 
     /// When the credentials stop working, if they do.
