@@ -385,7 +385,15 @@ impl HeaderSource<'_> {
     pub(crate) fn write_canonical<S: Sink>(&self, sink: &mut S) {
         match *self {
             Self::Sorted { headers, lowercase } => write_canonical(sink, headers, lowercase),
-            Self::Listed { matched, all, .. } => {
+            Self::Listed {
+                signed,
+                matched,
+                all,
+            } => {
+                // The names are written as signed (checked lower-case), taken in step with
+                // the keys: each name is matched by at least one header, in list order.
+                let mut names = signed.names();
+                let mut next_index = 0;
                 let mut current = None;
                 for &key in matched {
                     let index = key >> 32;
@@ -398,8 +406,13 @@ impl HeaderSource<'_> {
                         if current.is_some() {
                             sink.put_byte(b'\n');
                         }
-                        // The header's name matched the signed one but for case.
-                        write_name(sink, name, false);
+                        let skip = usize::try_from(index.saturating_sub(next_index)).ok();
+                        match skip.and_then(|skip| names.nth(skip)) {
+                            Some(signed_name) => sink.put_str(signed_name),
+                            // The header's name matched the signed one but for case.
+                            None => write_name(sink, name, false),
+                        }
+                        next_index = index + 1;
                         sink.put_byte(b':');
                         current = Some(index);
                     }
@@ -463,7 +476,16 @@ pub(crate) struct SignedList<'a> {
 impl<'a> SignedList<'a> {
     /// The names, in order.
     pub(crate) fn names(self) -> impl Iterator<Item = &'a str> {
-        self.raw.split(self.separator)
+        // `;` alone, as nearly every list has it, splits faster as a byte.
+        let (by_byte, by_text) = if self.separator == ";" {
+            (Some(scan::split(self.raw, b';')), None)
+        } else {
+            (None, Some(self.raw.split(self.separator)))
+        };
+        by_byte
+            .into_iter()
+            .flatten()
+            .chain(by_text.into_iter().flatten())
     }
 
     /// Writes the list as the canonical request has it, separated by `;`.
@@ -515,6 +537,20 @@ pub(crate) fn parse_signed_names<'a>(
         previous = name;
         Some(())
     };
+    if simple && bytes.len() <= 32 {
+        // A few short names between `;`s: a plain walk beats a search call per name.
+        for (end, &b) in bytes.iter().enumerate() {
+            if b == b';' {
+                push(start, end, names)?;
+                start = end + 1;
+            }
+        }
+        push(start, bytes.len(), names)?;
+        return Some(SignedList {
+            raw,
+            separator: ";",
+        });
+    }
     // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
     // character, but here it can only start a separator.
     for end in scan::positions2(bytes, b';', b'%') {
