@@ -313,7 +313,12 @@ fn push_signed_names(
 ) {
     for (i, header) in firsts(sorted).enumerate() {
         if i > 0 {
-            out.push_str(separator);
+            // One byte as a character costs no copy call.
+            if separator == ";" {
+                out.push(';');
+            } else {
+                out.push_str(separator);
+            }
         }
         let name = header.name;
         if lowercase || !name.bytes().any(|b| b.is_ascii_uppercase()) {
