@@ -36,11 +36,17 @@ impl Secret {
     pub(crate) fn query_encoded(&self) -> &str {
         self.query.get_or_init(|| {
             // Room for every byte escaped, so the buffer is never moved, leaving a copy
-            // behind.
-            let mut query = String::with_capacity(self.value.len() * 3);
+            // behind (short of that for a value too large to count).
+            let room = self.value.len().checked_mul(3).unwrap_or(self.value.len());
+            let mut query = String::with_capacity(room);
             crate::canonical::query::encode_into(&mut query, &self.value);
             Zeroizing::new(query)
         })
+    }
+
+    /// [`Secret::query_encoded`] if it was made already.
+    pub(crate) fn query_encoded_if_made(&self) -> Option<&str> {
+        self.query.get().map(|query| query.as_str())
     }
 }
 
@@ -186,6 +192,19 @@ impl fmt::Debug for Credentials {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn secrets_keep_their_query_encoding_out_of_equality() {
+        let made = Secret::new("a/b c");
+        assert_eq!(made.query_encoded_if_made(), None);
+        assert_eq!(made.query_encoded(), "a%2Fb%20c");
+        assert_eq!(made.query_encoded_if_made(), Some("a%2Fb%20c"));
+        let fresh = Secret::new("a/b c");
+        assert_eq!(made, fresh);
+        assert_eq!(made.clone().query_encoded_if_made(), Some("a%2Fb%20c"));
+        assert_ne!(made, Secret::new("a/b d"));
+        assert_eq!(format!("{made:?}"), "** redacted **");
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

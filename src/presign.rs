@@ -247,7 +247,7 @@ impl Signer {
             signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
-        let mac = start.with_key(self, params.credentials, |key, _| key.mac());
+        let mac = start.with_key(self, params.credentials, |cached| cached.key().mac());
         let signature = start.signature(mac, &canonical, details);
         drop(query);
         target.push_str("&X-Amz-Signature=");

@@ -12,7 +12,7 @@ use crate::inline_vec::InlineVec;
 use crate::request::{Payload, SignableRequest, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope, ALGORITHM};
 use crate::settings::{SessionTokenMode, SigningSettings};
-use crate::signing_key::{HmacSha256, SigningKey, SigningKeyCache};
+use crate::signing_key::{CachedKey, HmacSha256, SigningKeyCache};
 use crate::time::AmzDate;
 
 /// Who signs, for where and when.
@@ -300,9 +300,9 @@ impl Signer {
                     + 64,
             );
             // The key, and the text before the signed names, from the signer's cache.
-            let mac = start.with_key(self, params.credentials, |key, prefix| {
-                authorization.push_str(prefix);
-                key.mac()
+            let mac = start.with_key(self, params.credentials, |cached| {
+                authorization.push_str(cached.authorization_prefix());
+                cached.key().mac()
             });
             let names_at = authorization.len();
             canonical.headers.push_signed_names(&mut authorization, ";");
@@ -473,7 +473,7 @@ impl<'s, 'c> Start<'s, 'c> {
         &self,
         signer: &Signer,
         credentials: &Credentials,
-        f: impl FnOnce(&SigningKey, &str) -> R,
+        f: impl FnOnce(CachedKey<'_>) -> R,
     ) -> R {
         signer.keys.with_key(
             credentials.access_key_id(),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -129,25 +129,39 @@ struct Entry {
     service: String,
     secret: Secret,
     key: SigningKey,
-    /// See [`authorization_prefix`].
-    authorization_prefix: String,
+    /// See [`CachedKey::authorization_prefix`]; made when a signer first asks for it.
+    authorization_prefix: OnceLock<String>,
 }
 
-/// `AWS4-HMAC-SHA256 Credential=<access key id>/<scope>, SignedHeaders=`: the part of a
-/// header signature's `Authorization` value that only the key's values decide, made once
-/// per cached key instead of piece by piece for every signature.
-fn authorization_prefix(
-    access_key_id: &str,
-    date_stamp: &[u8],
-    region: &str,
-    service: &str,
-) -> String {
-    // Callers check the date stamp (eight digits); anything else would show as U+FFFD.
-    let date_stamp = String::from_utf8_lossy(date_stamp);
-    format!(
-        "{ALGORITHM} Credential={access_key_id}/{date_stamp}/{region}/{service}/{TERMINATOR}, \
-         SignedHeaders="
-    )
+/// A key as [`SigningKeyCache::with_key`] hands it out.
+pub(crate) struct CachedKey<'a> {
+    key: &'a SigningKey,
+    prefix: &'a OnceLock<String>,
+    /// Access key id, date stamp, region and service.
+    parts: (&'a str, &'a [u8], &'a str, &'a str),
+}
+
+impl CachedKey<'_> {
+    pub(crate) fn key(&self) -> &SigningKey {
+        self.key
+    }
+
+    /// `AWS4-HMAC-SHA256 Credential=<access key id>/<scope>, SignedHeaders=`: the part of a
+    /// header signature's `Authorization` value that only the key's values decide, made
+    /// once per cached key (when a signer first asks; verifiers never do) instead of piece
+    /// by piece for every signature.
+    pub(crate) fn authorization_prefix(&self) -> &str {
+        self.prefix.get_or_init(|| {
+            let (access_key_id, date_stamp, region, service) = self.parts;
+            // Signers pass the date stamp of an `AmzDate` (eight digits); anything else
+            // would show as U+FFFD.
+            let date_stamp = String::from_utf8_lossy(date_stamp);
+            format!(
+                "{ALGORITHM} Credential={access_key_id}/{date_stamp}/{region}/{service}/\
+                 {TERMINATOR}, SignedHeaders="
+            )
+        })
+    }
 }
 
 /// How many keys a cache holds unless told otherwise.
@@ -202,14 +216,13 @@ impl SigningKeyCache {
             date_stamp.as_bytes(),
             region,
             service,
-            |key, _| key.clone(),
+            |cached| cached.key().clone(),
         )
     }
 
-    /// Hands the key for these values to `f`, with the opening of a header signature's
-    /// `Authorization` value under it (see [`authorization_prefix`]): the cached ones
-    /// (under the lock), or ones made on a miss. A signature needs only `SigningKey::mac`,
-    /// the keyed state, and so copies no more than that.
+    /// Hands the key for these values to `f` (see [`CachedKey`]): the cached one (under
+    /// the lock), or one derived on a miss. A signature needs only `SigningKey::mac`, the
+    /// keyed state, and so copies no more than that.
     pub(crate) fn with_key<R>(
         &self,
         access_key_id: &str,
@@ -217,14 +230,15 @@ impl SigningKeyCache {
         date_stamp: &[u8],
         region: &str,
         service: &str,
-        f: impl FnOnce(&SigningKey, &str) -> R,
+        f: impl FnOnce(CachedKey<'_>) -> R,
     ) -> R {
+        let parts = (access_key_id, date_stamp, region, service);
         let Ok(date): Result<[u8; 8], _> = date_stamp.try_into() else {
-            let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
-            return f(
-                &SigningKey::derive_raw(secret, date_stamp, region, service),
-                &prefix,
-            );
+            return f(CachedKey {
+                key: &SigningKey::derive_raw(secret, date_stamp, region, service),
+                prefix: &OnceLock::new(),
+                parts,
+            });
         };
         let slot = slot_of(access_key_id, &date, region, service);
         {
@@ -236,13 +250,21 @@ impl SigningKeyCache {
                     && e.service == service
                     && same_secret(&e.secret, secret);
                 if same {
-                    return f(&e.key, &e.authorization_prefix);
+                    return f(CachedKey {
+                        key: &e.key,
+                        prefix: &e.authorization_prefix,
+                        parts,
+                    });
                 }
             }
         }
         let key = SigningKey::derive_raw(secret, date_stamp, region, service);
-        let prefix = authorization_prefix(access_key_id, date_stamp, region, service);
-        let result = f(&key, &prefix);
+        let prefix = OnceLock::new();
+        let result = f(CachedKey {
+            key: &key,
+            prefix: &prefix,
+            parts,
+        });
         let mut entries = self.lock();
         if entries.len() >= self.capacity && !entries.contains_key(&slot) {
             let oldest = entries

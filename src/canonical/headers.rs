@@ -645,7 +645,17 @@ mod tests {
                 parse_signed_names(bad, &mut SignedNames::new()).is_none(),
                 "{bad:?}"
             );
+            // Past 32 bytes a simple list takes the general path: it refuses them too.
+            let long = format!("a-long-first-name-past-thirty-two-bytes;{bad}");
+            assert!(
+                parse_signed_names(&long, &mut SignedNames::new()).is_none(),
+                "{long:?}"
+            );
         }
+        let long = "a-long-first-name-past-thirty-two-bytes;host;x-amz-date";
+        let mut names = SignedNames::new();
+        assert!(parse_signed_names(long, &mut names).is_some());
+        assert_eq!(names.len(), 3);
     }
 
     #[test]

@@ -409,6 +409,7 @@ mod tests {
             "+",
             "%",
             "%Z",
+            "\u{e9}",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         for round in 0..20_000 {

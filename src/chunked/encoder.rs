@@ -166,7 +166,7 @@ impl Signer {
                 .map_err(|_| SigningError::InvalidUri)?;
             let date: AmzDate = seed.date();
             let start = crate::sign::Start::new_for_chunks(params, date)?;
-            let key = start.with_key(self, params.credentials, |key, _| key.clone());
+            let key = start.with_key(self, params.credentials, |cached| cached.key().clone());
             Some(ChainSigner::new(key, &date, &start.scope(), seed_signature))
         } else {
             None

@@ -171,8 +171,13 @@ impl<D> InMemoryStore<D> {
         Self::default()
     }
 
-    /// Adds a credential, replacing any with the same access key id.
+    /// Adds a credential, replacing any with the same access key id. A session token is
+    /// encoded for query strings here, once, so that presigned requests carrying it are
+    /// compared with that encoding.
     pub fn insert(&mut self, credential: StoredCredential<D>) {
+        if let Some(token) = &credential.session_token {
+            token.query_encoded();
+        }
         self.credentials
             .insert(credential.access_key_id.clone(), Arc::new(credential));
     }

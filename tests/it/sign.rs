@@ -283,3 +283,40 @@ fn the_key_cache_does_not_change_signatures() {
         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
     );
 }
+
+#[test]
+fn the_key_cache_keeps_each_keys_authorization_opening() {
+    // Two access key ids with one secret, and every other part of the scope the same: on
+    // a cache hit each signature still names its own credential and scope.
+    let signer = Signer::default();
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let authorization = |akid: &str, region: &str| {
+        let c = Credentials::new(akid, secret).expect("valid");
+        let params = SigningParams::new(&c, region, "service", TIME);
+        signer
+            .sign(&vanilla(), &params)
+            .expect("signs")
+            .authorization()
+            .to_owned()
+    };
+    for _ in 0..2 {
+        for (akid, region) in [
+            ("AKIDEXAMPLE", "us-east-1"),
+            ("AKIDOTHER", "us-east-1"),
+            ("AKIDEXAMPLE", "eu-west-1"),
+        ] {
+            let value = authorization(akid, region);
+            let prefix = format!(
+                "AWS4-HMAC-SHA256 Credential={akid}/20150830/{region}/service/aws4_request, \
+                 SignedHeaders=host;x-amz-date, Signature="
+            );
+            assert!(value.starts_with(&prefix), "{value}");
+        }
+    }
+    assert_eq!(
+        authorization("AKIDEXAMPLE", "us-east-1"),
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+         SignedHeaders=host;x-amz-date, \
+         Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+    );
+}
