@@ -98,8 +98,17 @@ fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
 /// rotated secret under the same access key id derives a new key, never reuses the old one.
 /// When full, the entry with the oldest date goes first, since keys are valid for a day.
 pub struct SigningKeyCache {
-    entries: Mutex<HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>>,
+    entries: Mutex<Entries>,
     capacity: usize,
+}
+
+/// The cached keys by slot (see `slot_of`), and the slot of the one found last.
+#[derive(Default)]
+struct Entries {
+    map: HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>,
+    /// Most callers sign with one key for a while: looking at this entry first spares
+    /// hashing the scope's parts.
+    last: u64,
 }
 
 /// The map's keys are already hashes (see `slot_of`); hashing them again would only cost.
@@ -186,14 +195,14 @@ impl SigningKeyCache {
     /// A cache holding at most `capacity` keys (at least one).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::default()),
+            entries: Mutex::new(Entries::default()),
             capacity: capacity.max(1),
         }
     }
 
     /// How many keys are cached.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 
     /// Whether no key is cached.
@@ -240,16 +249,25 @@ impl SigningKeyCache {
                 parts,
             });
         };
-        let slot = slot_of(access_key_id, &date, region, service);
-        {
-            let entries = self.lock();
-            if let Some(e) = entries.get(&slot) {
-                let same = e.access_key_id == access_key_id
-                    && e.date_stamp == date
-                    && e.region == region
-                    && e.service == service
-                    && same_secret(&e.secret, secret);
-                if same {
+        let same = |e: &Entry| {
+            e.access_key_id == access_key_id
+                && e.date_stamp == date
+                && e.region == region
+                && e.service == service
+                && same_secret(&e.secret, secret)
+        };
+        let slot = {
+            let mut entries = self.lock();
+            // The entry found last first: it is nearly always the one asked for again.
+            let mut slot = entries.last;
+            let mut found = entries.map.get(&slot).is_some_and(same);
+            if !found {
+                slot = slot_of(access_key_id, &date, region, service);
+                found = entries.map.get(&slot).is_some_and(same);
+            }
+            if found {
+                entries.last = slot;
+                if let Some(e) = entries.map.get(&slot) {
                     return f(CachedKey {
                         key: &e.key,
                         prefix: &e.authorization_prefix,
@@ -257,7 +275,8 @@ impl SigningKeyCache {
                     });
                 }
             }
-        }
+            slot
+        };
         let key = SigningKey::derive_raw(secret, date_stamp, region, service);
         let prefix = OnceLock::new();
         let result = f(CachedKey {
@@ -266,6 +285,8 @@ impl SigningKeyCache {
             parts,
         });
         let mut entries = self.lock();
+        entries.last = slot;
+        let entries = &mut entries.map;
         if entries.len() >= self.capacity && !entries.contains_key(&slot) {
             let oldest = entries
                 .iter()
@@ -290,9 +311,7 @@ impl SigningKeyCache {
         result
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave an entry half-written (inserts are
         // single calls), so a poisoned map is still sound to use.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
@@ -403,6 +422,32 @@ mod tests {
             SigningKey::derive(&Secret::new("new"), "20250101", "r", "s").expose()
         );
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn hits_and_misses_in_any_order_give_the_derived_key() {
+        // The entry found last is looked at first: alternating keys, a rotated secret and
+        // an evicted entry must each still give the key derived from what was asked.
+        let cache = SigningKeyCache::with_capacity(2);
+        let asks = [
+            ("AKID", "old", "r", "s"),
+            ("AKID", "old", "r", "s"),
+            ("AKID", "old", "r2", "s"),
+            ("AKID", "old", "r", "s"),
+            ("AKID", "new", "r", "s"),
+            ("AKID", "old", "r", "s"),
+            ("OTHER", "old", "r", "s"),
+            ("AKID", "old", "r", "other"),
+            ("AKID", "old", "r2", "s"),
+            ("AKID", "old", "r2", "s"),
+        ];
+        for (akid, secret, region, service) in asks {
+            let secret = Secret::new(secret);
+            let key = cache.get(akid, &secret, "20250101", region, service);
+            let derived = SigningKey::derive(&secret, "20250101", region, service);
+            assert_eq!(key.expose(), derived.expose(), "{akid} {region} {service}");
+            assert!(cache.len() <= 2);
+        }
     }
 
     #[test]

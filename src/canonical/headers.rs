@@ -141,12 +141,47 @@ fn has_valid_line_breaks(value: &[u8]) -> bool {
 /// spaces, in one branch-free pass over bytes: byte-wide accumulators let the compiler
 /// test sixteen bytes per instruction.
 fn scan_value(value: &[u8]) -> (bool, bool) {
+    if value.len() < 32 {
+        return scan_short_value(value);
+    }
     let mut controls = 0u8;
     let mut spaces = 0u8;
     for &b in value {
         controls |= u8::from(b < b' ') | u8::from(b == 0x7f);
         spaces |= u8::from(b == b' ');
     }
+    (controls != 0, spaces != 0)
+}
+
+/// [`scan_value`] for the short values most headers have, eight bytes to a word: the
+/// vector loop handles the bytes past its last full vector one at a time, which is most of
+/// a short value.
+fn scan_short_value(value: &[u8]) -> (bool, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * ONES;
+    let mut controls = 0u64;
+    let mut spaces = 0u64;
+    let mut test = |word: u64| {
+        // For each byte below 0x80, the top bit of `low + (0x80 - n)` says it is at least
+        // n, with no carry between bytes; bytes of 0x80 and more are neither.
+        let low = word & !HIGH;
+        let at_least = |n: u64| low.wrapping_add((0x80 - n) * ONES);
+        let control = !at_least(0x20) | at_least(0x7f);
+        let space = at_least(0x20) & !at_least(0x21);
+        controls |= control & !word & HIGH;
+        spaces |= space & !word & HIGH;
+    };
+    let mut words = value.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        test(u64::from_le_bytes(word));
+    }
+    // The rest, padded with a letter.
+    let rest = words.remainder();
+    let mut word = [b'a'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    test(u64::from_le_bytes(word));
     (controls != 0, spaces != 0)
 }
 
@@ -720,6 +755,22 @@ mod tests {
         );
         assert!(!scan_name("").token);
         assert!(!scan_name("a b").token);
+    }
+
+    #[test]
+    fn short_and_long_value_scans_agree() {
+        // Every byte in every position of values on both sides of the short scan's limit.
+        for len in [1, 7, 8, 9, 16, 31, 32, 33] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut value = vec![b'v'; len];
+                    value[at] = b;
+                    let expected = (b < b' ' || b == 0x7f, b == b' ');
+                    assert_eq!(scan_value(&value), expected, "{b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(scan_value(b""), (false, false));
     }
 
     #[test]
