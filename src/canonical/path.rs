@@ -23,6 +23,11 @@ const PATH_DOUBLE: &AsciiSet = &UNRESERVED_ONLY.remove(b'/');
 const PATH_SINGLE: &AsciiSet = &PATH_DOUBLE.remove(b'%');
 
 pub(crate) fn write<S: Sink>(sink: &mut S, path: &str, rules: PathRules) {
+    // The root, which many APIs are called at, is canonical under every rule.
+    if path == "/" {
+        sink.put_byte(b'/');
+        return;
+    }
     let path = if rules.normalize {
         normalize(path)
     } else {

@@ -181,7 +181,10 @@ pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 /// by value without a copy.
 pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: &mut Params<'a>) {
     out.clear();
-    for piece in scan::split(raw.unwrap_or(""), b'&') {
+    let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
+        return;
+    };
+    for piece in scan::split(raw, b'&') {
         if piece.is_empty() {
             continue;
         }
