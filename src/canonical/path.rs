@@ -22,6 +22,27 @@ const PATH_DOUBLE: &AsciiSet = &UNRESERVED_ONLY.remove(b'/');
 /// outside the unreserved set (a raw space, `$`, UTF-8) is encoded once.
 const PATH_SINGLE: &AsciiSet = &PATH_DOUBLE.remove(b'%');
 
+/// For each byte, whether [`PATH_DOUBLE`] and [`PATH_SINGLE`] encode it.
+const ENCODED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let kept = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'/');
+        table[b] = if kept {
+            0
+        } else if c == b'%' {
+            ENCODED_DOUBLE
+        } else {
+            ENCODED_DOUBLE | ENCODED_SINGLE
+        };
+        b += 1;
+    }
+    table
+};
+const ENCODED_DOUBLE: u8 = 1;
+const ENCODED_SINGLE: u8 = 2;
+
 pub(crate) fn write<S: Sink>(sink: &mut S, path: &str, rules: PathRules) {
     // The root, which many APIs are called at, is canonical under every rule.
     if path == "/" {
@@ -35,6 +56,17 @@ pub(crate) fn write<S: Sink>(sink: &mut S, path: &str, rules: PathRules) {
     };
     if path.is_empty() {
         sink.put_byte(b'/');
+        return;
+    }
+    // Most paths need no escape: a table walk settles that for the whole path, which then
+    // goes in as it is.
+    let encodes = if rules.double_encode {
+        ENCODED_DOUBLE
+    } else {
+        ENCODED_SINGLE
+    };
+    if path.bytes().fold(0, |acc, b| acc | ENCODED[usize::from(b)]) & encodes == 0 {
+        sink.put_str(&path);
         return;
     }
     let set = if rules.double_encode {
@@ -113,6 +145,23 @@ mod tests {
 
     fn encodes(set: &'static AsciiSet, b: u8) -> bool {
         percent_encode(&[b], set).to_string() != char::from(b).to_string()
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_sets() {
+        for b in 0..=255u8 {
+            let flags = ENCODED[usize::from(b)];
+            assert_eq!(
+                flags & ENCODED_DOUBLE != 0,
+                encodes(PATH_DOUBLE, b),
+                "{b:#x}"
+            );
+            assert_eq!(
+                flags & ENCODED_SINGLE != 0,
+                encodes(PATH_SINGLE, b),
+                "{b:#x}"
+            );
+        }
     }
 
     #[test]
