@@ -97,14 +97,13 @@ impl SigningSettings {
         }
     }
 
-    /// Whether `name`, whose [`name_key`] is `key`, is left unsigned.
-    pub(crate) fn is_excluded(&self, name: &str, key: u64) -> bool {
+    /// How to tell whether a header is left unsigned, settled once for a request's headers.
+    pub(crate) fn exclusions(&self) -> Exclusions<'_> {
         if self.has_default_exclusions() {
-            return is_default_excluded(name, key);
+            Exclusions::Default
+        } else {
+            Exclusions::Listed(&self.excluded_headers)
         }
-        self.excluded_headers
-            .iter()
-            .any(|excluded| excluded.eq_ignore_ascii_case(name))
     }
 
     /// Whether the excluded list is the default one, which has a faster test.
@@ -113,9 +112,32 @@ impl SigningSettings {
     }
 }
 
+/// How [`SigningSettings::exclusions`] tests a name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Exclusions<'a> {
+    /// [`DEFAULT_EXCLUDED_HEADERS`], tested by key.
+    Default,
+    /// Any other list, tested name by name.
+    Listed(&'a [&'a str]),
+}
+
+impl Exclusions<'_> {
+    /// Whether `name`, whose [`name_key`] is `key`, is left unsigned.
+    #[inline]
+    pub(crate) fn is_excluded(self, name: &str, key: u64) -> bool {
+        match self {
+            Self::Default => is_default_excluded(name, key),
+            Self::Listed(list) => list
+                .iter()
+                .any(|excluded| excluded.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
 /// [`DEFAULT_EXCLUDED_HEADERS`] by key first: this runs once per header of every request,
 /// and nearly every name rules itself out by its key alone, compared with all ten keys at
 /// once (no branch, so the compiler compares them as vectors).
+#[inline]
 fn is_default_excluded(name: &str, key: u64) -> bool {
     let candidate = DEFAULT_EXCLUDED_KEYS
         .iter()
@@ -143,8 +165,9 @@ mod tests {
 
     #[test]
     fn the_key_table_matches_the_list() {
-        let excluded =
-            |settings: &SigningSettings, name: &str| settings.is_excluded(name, name_key(name));
+        let excluded = |settings: &SigningSettings, name: &str| {
+            settings.exclusions().is_excluded(name, name_key(name))
+        };
         let default = SigningSettings::default();
         // The default settings take the keyed test, whatever the constant's address.
         assert!(default.has_default_exclusions());

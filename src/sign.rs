@@ -382,6 +382,7 @@ impl Signer {
         let mut has_host = false;
         let mut lowercase = true;
         const HOST_KEY: u64 = canonical::headers::name_key("host");
+        let exclusions = self.settings.exclusions();
         for &(name, value) in request.headers.iter() {
             let scan = canonical::headers::scan_name(name);
             if !scan.token {
@@ -395,7 +396,7 @@ impl Signer {
                     && a.name.len() == name.len()
                     && a.name.eq_ignore_ascii_case(name)
             });
-            if replaced || self.settings.is_excluded(name, scan.key) {
+            if replaced || exclusions.is_excluded(name, scan.key) {
                 continue;
             }
             let header = SortedHeader::new(name, scan.key, value).ok_or_else(|| {
