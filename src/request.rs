@@ -72,6 +72,9 @@ pub struct SignableRequest<'a> {
     pub(crate) query: Option<&'a str>,
     pub(crate) headers: InlineList<(&'a str, &'a [u8]), INLINE_HEADERS>,
     pub(crate) payload: Payload<'a>,
+    /// Every header name is a lower-case token already, as `http::HeaderName` guarantees:
+    /// set by `from_http`, cleared by any header added by hand.
+    pub(crate) names_checked: bool,
 }
 
 /// How many headers a request holds before they move to the heap.
@@ -94,13 +97,14 @@ impl<'a> SignableRequest<'a> {
             query,
             headers: InlineList::new(NO_HEADER),
             payload: Payload::default(),
+            names_checked: true,
         }
     }
 
     /// Adds a header. Repeated names are kept, in order, as HTTP allows.
     #[inline]
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
-        self.headers.push((name, value.as_bytes()));
+        self.push_header(name, value.as_bytes());
         self
     }
 
@@ -108,6 +112,7 @@ impl<'a> SignableRequest<'a> {
     #[inline]
     pub fn push_header(&mut self, name: &'a str, value: &'a [u8]) {
         self.headers.push((name, value));
+        self.names_checked = false;
     }
 
     /// Sets what the signature says of the body (the hash of an empty body by default).
@@ -146,6 +151,8 @@ impl<'a> SignableRequest<'a> {
             query: uri.query(),
             headers,
             payload,
+            // `http::HeaderName`s are lower-case tokens, and so is `host`.
+            names_checked: true,
         }
     }
 
@@ -196,6 +203,31 @@ fn host_from_uri(uri: &Uri) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_http_names_skip_the_name_check() {
+        let req = http::Request::get("https://example.com/")
+            .header("X-Custom", "a")
+            .body(())
+            .expect("valid request");
+        let borrowed = SignableRequest::from_http(&req, Payload::Unsigned);
+        assert!(borrowed.names_checked);
+        assert!(borrowed.headers().iter().all(|(name, _)| {
+            crate::canonical::headers::is_token(name)
+                && !name.bytes().any(|b| b.is_ascii_uppercase())
+        }));
+        let mut by_hand = SignableRequest::new("GET", "/");
+        by_hand.push_header("host", b"example.com");
+        assert!(!by_hand.names_checked);
+        assert!(
+            !SignableRequest::new("GET", "/")
+                .header("Host", "x")
+                .names_checked
+        );
+        let mut added = borrowed.clone();
+        added.push_header("Bad Name", b"x");
+        assert!(!added.names_checked);
+    }
 
     #[test]
     fn host_comes_from_the_uri_without_default_port() {

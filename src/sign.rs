@@ -384,7 +384,11 @@ impl Signer {
         const HOST_KEY: u64 = canonical::headers::name_key("host");
         let exclusions = self.settings.exclusions();
         for &(name, value) in request.headers.iter() {
-            let scan = canonical::headers::scan_name(name);
+            let scan = if request.names_checked {
+                canonical::headers::NameScan::checked(name)
+            } else {
+                canonical::headers::scan_name(name)
+            };
             if !scan.token {
                 return Err(SigningError::InvalidHeaderName {
                     name: name.to_owned(),

@@ -196,6 +196,17 @@ pub(crate) struct NameScan {
     pub(crate) key: u64,
 }
 
+impl NameScan {
+    /// The scan of a name known to be a lower-case token: only its key is found.
+    pub(crate) fn checked(name: &str) -> Self {
+        Self {
+            token: true,
+            upper: false,
+            key: name_key(name),
+        }
+    }
+}
+
 /// Checks a header name in one pass, and finds its key.
 pub(crate) fn scan_name(name: &str) -> NameScan {
     let mut bad = 0u8;
