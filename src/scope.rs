@@ -62,8 +62,13 @@ impl<'a> CredentialScope<'a> {
 
     /// The length of the scope as written.
     pub(crate) fn len(&self) -> usize {
-        self.date_stamp.len() + self.region.len() + self.service.len() + TERMINATOR.len() + 3
+        written_len(self.date_stamp.len(), self.region, self.service)
     }
+}
+
+/// The length of `date/region/service/aws4_request` with a date stamp of `date_len` bytes.
+pub(crate) fn written_len(date_len: usize, region: &str, service: &str) -> usize {
+    date_len + region.len() + service.len() + TERMINATOR.len() + 3
 }
 
 impl std::fmt::Display for CredentialScope<'_> {

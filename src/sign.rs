@@ -514,7 +514,7 @@ impl<'s, 'c> Start<'s, 'c> {
 
     /// The length of the scope as written.
     pub(crate) fn scope_len(&self) -> usize {
-        8 + self.region.len() + self.service.len() + crate::TERMINATOR.len() + 3
+        crate::scope::written_len(8, self.region, self.service)
     }
 
     /// The scope with its real date stamp.
