@@ -22,16 +22,26 @@ const PATH_DOUBLE: &AsciiSet = &UNRESERVED_ONLY.remove(b'/');
 /// outside the unreserved set (a raw space, `$`, UTF-8) is encoded once.
 const PATH_SINGLE: &AsciiSet = &PATH_DOUBLE.remove(b'%');
 
+/// [`UNRESERVED_ONLY`]'s complement as a table: whether each byte is left unencoded.
+pub(crate) const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
+
 /// For each byte, whether [`PATH_DOUBLE`] and [`PATH_SINGLE`] encode it.
 const ENCODED: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        let kept = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'/');
-        table[b] = if kept {
+        table[b] = if UNRESERVED[b] || b == b'/' as usize {
             0
-        } else if c == b'%' {
+        } else if b == b'%' as usize {
             ENCODED_DOUBLE
         } else {
             ENCODED_DOUBLE | ENCODED_SINGLE
@@ -169,6 +179,7 @@ mod tests {
         for b in 0u8..=127 {
             let unreserved = b.is_ascii_alphanumeric() || b"-._~".contains(&b);
             assert_eq!(!encodes(UNRESERVED_ONLY, b), unreserved, "{b:#x}");
+            assert_eq!(UNRESERVED[usize::from(b)], unreserved, "{b:#x}");
             assert_eq!(!encodes(PATH_DOUBLE, b), unreserved || b == b'/', "{b:#x}");
             assert_eq!(
                 !encodes(PATH_SINGLE, b),

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 use percent_encoding::{percent_decode_str, percent_encode, PercentDecode};
 
-use super::path::UNRESERVED_ONLY;
+use super::path::{UNRESERVED, UNRESERVED_ONLY};
 use super::Sink;
 use crate::inline_vec::InlineVec;
 use crate::scan;
@@ -253,53 +253,37 @@ fn is_canonical(text: &[u8]) -> bool {
     if percent == 0 {
         return true;
     }
+    // A `%` inside an escape is not hex, so every escape is met at its `%`.
+    scan::positions(text, b'%').all(|at| is_canonical_escape(text, at))
+}
+
+/// Whether `text` holds a canonical escape at `at`: `%` and two upper-case hex digits of a
+/// byte that is not unreserved.
+fn is_canonical_escape(text: &[u8], at: usize) -> bool {
     let upper_hex = |b: u8| match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     };
-    let escape_ok = |at: usize| {
-        let decoded = match (text.get(at + 1), text.get(at + 2)) {
-            (Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)).map(|(h, l)| h << 4 | l),
-            _ => None,
-        };
-        decoded.is_some_and(|d| !is_unreserved(d))
-    };
-    // A `%` inside an escape is not hex, so every escape is met at its `%`.
-    scan::positions(text, b'%').all(escape_ok)
+    match (text.get(at), text.get(at + 1), text.get(at + 2)) {
+        (Some(b'%'), Some(&h), Some(&l)) => upper_hex(h)
+            .zip(upper_hex(l))
+            .is_some_and(|(h, l)| !UNRESERVED[usize::from(h << 4 | l)]),
+        _ => false,
+    }
 }
 
 /// [`is_canonical`] for the short names and values most parameters have: one walk that
 /// steps over each escape, with a table for the rest.
 fn is_canonical_short(text: &[u8]) -> bool {
-    const UNRESERVED: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
-            b += 1;
-        }
-        table
-    };
-    let upper_hex = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    };
     let mut at = 0;
     while let Some(&b) = text.get(at) {
         if UNRESERVED[usize::from(b)] {
             at += 1;
-            continue;
-        }
-        let escape = match (b, text.get(at + 1), text.get(at + 2)) {
-            (b'%', Some(&h), Some(&l)) => upper_hex(h).zip(upper_hex(l)),
-            _ => None,
-        };
-        match escape {
-            Some((h, l)) if !UNRESERVED[usize::from(h << 4 | l)] => at += 3,
-            _ => return false,
+        } else if is_canonical_escape(text, at) {
+            at += 3;
+        } else {
+            return false;
         }
     }
     true
