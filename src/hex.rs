@@ -5,8 +5,9 @@
 //! Here eight characters are one `u64`, worked on with shifts, masks and adds that never
 //! carry from one byte into the next.
 
-const LOW_NIBBLES: u64 = 0x0f0f_0f0f_0f0f_0f0f;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+use crate::swar::{self, HIGH, ONES};
+
+const LOW_NIBBLES: u64 = 0x0f * ONES;
 const LANES: u64 = 0x00ff_00ff_00ff_00ff;
 
 /// 32 bytes as 64 lower-case hex digits.
@@ -22,8 +23,8 @@ pub(crate) fn encode32(bytes: &[u8; 32]) -> [u8; 64] {
         // Each lane's low byte (written first) takes the high nibble.
         let nibbles = ((x >> 4) & LANES & LOW_NIBBLES) | ((x & LANES & LOW_NIBBLES) << 8);
         // '0' + n, and 39 more (up to 'a') where n is ten or more.
-        let letters = ((nibbles + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
-        let ascii = nibbles + 0x3030_3030_3030_3030 + letters * 0x27;
+        let letters = ((nibbles + 0x06 * ONES) >> 4) & ONES;
+        let ascii = nibbles + 0x30 * ONES + letters * 0x27;
         chars.copy_from_slice(&ascii.to_le_bytes());
     }
     out
@@ -38,13 +39,13 @@ pub(crate) fn decode32(text: &[u8]) -> Option<[u8; 32]> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chars);
         let c = u64::from_le_bytes(word);
-        // For bytes below 0x80, `c + (0x80 - n)` sets a byte's top bit when it is at least
-        // n, with no carry between bytes. A byte of 0x80 or more is rejected by itself.
-        let at_least = |n: u64| c.wrapping_add((0x80 - n) * 0x0101_0101_0101_0101);
-        let digit = at_least(0x30) & !at_least(0x3a);
-        let letter = at_least(0x61) & !at_least(0x67);
-        bad |= (c & HIGH_BITS) | !(digit | letter) & HIGH_BITS;
-        let values = (c & LOW_NIBBLES) + ((letter & HIGH_BITS) >> 7) * 9;
+        // A byte of 0x80 or more is rejected by itself; the others are tested by range.
+        let low = c & !HIGH;
+        let at_least = |n: u8| swar::at_least(low, n);
+        let digit = at_least(b'0') & !at_least(b'9' + 1);
+        let letter = at_least(b'a') & !at_least(b'f' + 1);
+        bad |= (c & HIGH) | !(digit | letter) & HIGH;
+        let values = (c & LOW_NIBBLES) + ((letter & HIGH) >> 7) * 9;
         // Each pair of characters to one byte, in the low half of a 16-bit lane.
         let pairs = ((values & LANES) << 4) | ((values >> 8) & LANES);
         let x = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;

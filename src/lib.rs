@@ -58,6 +58,7 @@ mod sign;
 mod signing_key;
 #[cfg(feature = "sts")]
 pub mod sts;
+mod swar;
 mod time;
 mod verify;
 

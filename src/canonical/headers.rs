@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::Sink;
 use crate::inline_vec::InlineVec;
-use crate::scan;
+use crate::{scan, swar};
 
 /// A header as given: the name in any case, the value as raw bytes.
 pub(crate) type Header<'a> = (&'a str, &'a [u8]);
@@ -157,17 +157,15 @@ fn scan_value(value: &[u8]) -> (bool, bool) {
 /// vector loop handles the bytes past its last full vector one at a time, which is most of
 /// a short value.
 fn scan_short_value(value: &[u8]) -> (bool, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x80 * ONES;
+    const HIGH: u64 = swar::HIGH;
     let mut controls = 0u64;
     let mut spaces = 0u64;
     let mut test = |word: u64| {
-        // For each byte below 0x80, the top bit of `low + (0x80 - n)` says it is at least
-        // n, with no carry between bytes; bytes of 0x80 and more are neither.
+        // Bytes of 0x80 and more are neither; the others are tested by range.
         let low = word & !HIGH;
-        let at_least = |n: u64| low.wrapping_add((0x80 - n) * ONES);
-        let control = !at_least(0x20) | at_least(0x7f);
-        let space = at_least(0x20) & !at_least(0x21);
+        let at_least = |n: u8| swar::at_least(low, n);
+        let control = !at_least(b' ') | at_least(0x7f);
+        let space = at_least(b' ') & !at_least(b' ' + 1);
         controls |= control & !word & HIGH;
         spaces |= space & !word & HIGH;
     };
@@ -241,15 +239,10 @@ pub(crate) const fn name_key(name: &str) -> u64 {
         }
     };
     let word = u64::from_be_bytes(first);
-    // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z'. For bytes
-    // below 0x80, adding (0x80 - n) sets the top bit when the byte is at least n, with no
-    // carry between bytes.
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let low = word & (0x7f * ONES);
-    let upper = low.wrapping_add((0x80 - b'A' as u64) * ONES)
-        & !low.wrapping_add((0x80 - b'Z' as u64 - 1) * ONES)
-        & !word
-        & (0x80 * ONES);
+    // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z' (bytes of
+    // 0x80 and more are left alone).
+    let low = word & !swar::HIGH;
+    let upper = swar::at_least(low, b'A') & !swar::at_least(low, b'Z' + 1) & !word & swar::HIGH;
     word | (upper >> 2)
 }
 
