@@ -33,7 +33,7 @@ pub const DEFAULT_EXCLUDED_HEADERS: &[&str] = &[
 ];
 
 /// [`DEFAULT_EXCLUDED_HEADERS`] at one address, which the default settings hold, so that
-/// [`SigningSettings::is_excluded`] can tell them by address. Each use of a `const` may
+/// [`SigningSettings::exclusions`] can tell them by address. Each use of a `const` may
 /// have an address of its own.
 static DEFAULT_EXCLUDED: &[&str] = DEFAULT_EXCLUDED_HEADERS;
 
