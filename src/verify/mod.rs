@@ -312,7 +312,13 @@ impl Verifier {
         store: &S,
         now: OffsetDateTime,
     ) -> Result<Verified<'r, S::Data>, VerifyError> {
-        let pending = self.parse(request, body, now)?;
+        // Borrowed where it lies rather than moved out of the `Result`: it is some
+        // hundreds of bytes.
+        let parsed = self.parse(request, body, now);
+        let pending = match parsed {
+            Ok(ref pending) => pending,
+            Err(error) => return Err(error),
+        };
         let token = SentToken(pending.claims.token);
         let credential = store.lookup_with_token(pending.access_key_id(), token)?;
         pending.finish_in_place(self, credential)
