@@ -332,10 +332,17 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Pending<'r>, VerifyError> {
         let limits = &self.settings.limits;
-        self.check_bounds(request)?;
+        if request.headers.len() > limits.max_headers {
+            return Err(VerifyError::TooLarge {
+                what: "number of headers",
+                limit: limits.max_headers,
+            });
+        }
+        let known = KnownHeaders::find(&request.headers);
+        self.check_bounds(request, known.total_bytes)?;
 
         // Where the signature is.
-        let authorization = find_header(request, "authorization");
+        let authorization = known.authorization;
         let presigned = request.query.is_some_and(|q| {
             crate::scan::split(q, b'&')
                 .any(|p| p.starts_with("X-Amz-Algorithm=") || p == "X-Amz-Algorithm")
@@ -346,7 +353,7 @@ impl Verifier {
             (None, false) => return Err(VerifyError::MissingAuthentication),
             (Some(value), false) => {
                 let mut claims = parse::parse_authorization(value, limits, &mut names)?;
-                claims.token = find_header(request, "x-amz-security-token").map(TokenRef::Header);
+                claims.token = known.security_token.map(TokenRef::Header);
                 claims
             }
             (None, true) => {
@@ -357,9 +364,9 @@ impl Verifier {
         // When.
         let (date, request_time) = match claims.query_date {
             Some(value) => parse::parse_request_time(value.as_bytes(), false)?,
-            None => match find_header(request, "x-amz-date") {
+            None => match known.amz_date {
                 Some(value) => parse::parse_request_time(value, false)?,
-                None => match find_header(request, "date") {
+                None => match known.date {
                     Some(value) => parse::parse_request_time(value, true)?,
                     None => return Err(VerifyError::MissingDate),
                 },
@@ -407,7 +414,7 @@ impl Verifier {
 
         // What the body must be.
         let rules = self.settings.rules_for(credential.service);
-        let content_sha256 = find_header(request, "x-amz-content-sha256");
+        let content_sha256 = known.content_sha256;
         let mut declared = None;
         let mut streaming = None;
         let payload_hash = match (content_sha256, claims.location) {
@@ -534,15 +541,14 @@ impl Verifier {
         Ok(matched)
     }
 
-    fn check_bounds(&self, request: &SignableRequest<'_>) -> Result<(), VerifyError> {
+    /// The bounds past the number of headers, which `parse` checks before it reads them.
+    /// `header_bytes`: the headers' names and values, all told.
+    fn check_bounds(
+        &self,
+        request: &SignableRequest<'_>,
+        header_bytes: usize,
+    ) -> Result<(), VerifyError> {
         let limits = &self.settings.limits;
-        if request.headers.len() > limits.max_headers {
-            return Err(VerifyError::TooLarge {
-                what: "number of headers",
-                limit: limits.max_headers,
-            });
-        }
-        let header_bytes: usize = request.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
         if header_bytes > limits.max_header_bytes {
             return Err(VerifyError::TooLarge {
                 what: "header section",
@@ -635,6 +641,61 @@ fn classify_content_sha256(value: &[u8]) -> Result<Declared, VerifyError> {
     crate::hex::decode32(value)
         .map(Declared::Hash)
         .ok_or(VerifyError::InvalidContentSha256)
+}
+
+/// The headers `parse` reads, each the first of its name (case-insensitive), found in one
+/// pass over the request's headers that also totals their size.
+#[derive(Default)]
+struct KnownHeaders<'r> {
+    authorization: Option<&'r [u8]>,
+    amz_date: Option<&'r [u8]>,
+    date: Option<&'r [u8]>,
+    security_token: Option<&'r [u8]>,
+    content_sha256: Option<&'r [u8]>,
+    /// The names' and values' lengths, summed.
+    total_bytes: usize,
+}
+
+impl<'r> KnownHeaders<'r> {
+    fn find(headers: &[(&'r str, &'r [u8])]) -> Self {
+        let mut found = Self::default();
+        for &(name, value) in headers {
+            found.total_bytes = found
+                .total_bytes
+                .saturating_add(name.len())
+                .saturating_add(value.len());
+            // The length settles which name it could be; the two of 20 bytes differ in
+            // their seventh.
+            match name.len() {
+                4 => keep_first(&mut found.date, name, "date", value),
+                10 => keep_first(&mut found.amz_date, name, "x-amz-date", value),
+                13 => keep_first(&mut found.authorization, name, "authorization", value),
+                20 if name.as_bytes()[6].eq_ignore_ascii_case(&b's') => keep_first(
+                    &mut found.security_token,
+                    name,
+                    "x-amz-security-token",
+                    value,
+                ),
+                20 => keep_first(
+                    &mut found.content_sha256,
+                    name,
+                    "x-amz-content-sha256",
+                    value,
+                ),
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
+/// Sets `slot` to `value` if it is empty and `name` is `known`. Inlined, so that each
+/// comparison is with a constant.
+#[inline(always)]
+fn keep_first<'r>(slot: &mut Option<&'r [u8]>, name: &str, known: &str, value: &'r [u8]) {
+    if slot.is_none() && name.eq_ignore_ascii_case(known) {
+        *slot = Some(value);
+    }
 }
 
 /// The first value of a header, by case-insensitive name.
@@ -955,6 +1016,29 @@ fn decoded_token_matches(stored: &[u8], value: &str) -> TokenCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_headers_are_the_first_of_each_name_in_any_case() {
+        let headers: [(&str, &[u8]); 9] = [
+            ("Host", b"example.com"),
+            ("X-Amz-Content-SHA256", b"hash"),
+            ("authorization", b"first"),
+            ("AUTHORIZATION", b"second"),
+            ("x-amz-security-tokem", b"a near miss"),
+            ("x-amz-security-token", b"token"),
+            ("x-amz-datE", b"20150830T123600Z"),
+            ("x-amz-content-sha256", b"a second hash"),
+            ("dates", b"not date"),
+        ];
+        let found = KnownHeaders::find(&headers);
+        assert_eq!(found.authorization, Some(&b"first"[..]));
+        assert_eq!(found.amz_date, Some(&b"20150830T123600Z"[..]));
+        assert_eq!(found.date, None);
+        assert_eq!(found.security_token, Some(&b"token"[..]));
+        assert_eq!(found.content_sha256, Some(&b"hash"[..]));
+        let total: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        assert_eq!(found.total_bytes, total);
+    }
 
     /// Every string of up to five characters from an alphabet of escapes' pieces, against
     /// stored tokens, agrees with decoding first and comparing after.
