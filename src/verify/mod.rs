@@ -33,7 +33,7 @@ use crate::request::{SignableRequest, StreamingPayload, UNSIGNED_PAYLOAD};
 use crate::scope::{write_string_to_sign, CredentialScope};
 use crate::settings::{SessionTokenMode, SigningSettings};
 use crate::sign::{hex_sha256, EMPTY_SHA256};
-use crate::signing_key::{SigningKeyCache, TERMINATOR};
+use crate::signing_key::{SigningKey, SigningKeyCache, TERMINATOR};
 use crate::time::AmzDate;
 use parse::{Claims, TokenRef};
 
@@ -790,47 +790,32 @@ impl<'r> Pending<'r> {
         let scope = self.scope();
         // The scope's date stamp was found equal to the request date's.
         let date = self.date.as_bytes();
-        // The keyed MAC for the signature, and the key itself only for a streaming body,
-        // whose chunks it checks.
-        let (mac, streaming_key) = verifier.keys.with_key(
-            claimed.access_key_id,
-            &credential.secret,
-            scope.date_stamp.as_bytes(),
-            scope.region,
-            scope.service,
-            |cached| {
-                let key = cached.key();
-                (key.mac(), self.streaming.is_some().then(|| key.clone()))
-            },
-        );
-        let signature = self.with_canonical(verifier, token_canonical, |canonical| {
-            let hash = canonical.hash();
-            let mut mac = mac;
-            write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
-            let computed: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
-            if crate::ct::eq(&computed, &self.claims.signature) {
-                Ok(computed)
-            } else {
-                let mut string_to_sign = Vec::new();
-                write_string_to_sign(
-                    &mut string_to_sign,
-                    date,
-                    scope.region,
-                    scope.service,
-                    &hash,
-                );
-                Err(VerifyError::SignatureDoesNotMatch {
-                    canonical_request: canonical.to_text(),
-                    string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
-                })
-            }
-        })?;
+        // The keyed MAC, copied out of the cache. The canonical request is hashed apart
+        // from it, and built again only to explain a mismatch.
+        let mut mac = self.with_key(verifier, &credential, SigningKey::mac);
+        let hash = self.with_canonical(verifier, token_canonical, |c| c.hash());
+        write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
+        let signature: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
+        if !crate::ct::eq(&signature, &self.claims.signature) {
+            let mut string_to_sign = Vec::new();
+            write_string_to_sign(
+                &mut string_to_sign,
+                date,
+                scope.region,
+                scope.service,
+                &hash,
+            );
+            return Err(VerifyError::SignatureDoesNotMatch {
+                canonical_request: self.with_canonical(verifier, token_canonical, |c| c.to_text()),
+                string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
+            });
+        }
 
-        let body = match (self.declared, self.streaming.zip(streaming_key)) {
-            (_, Some((kind, key))) => BodyRequirement::Streaming {
+        let body = match (self.declared, self.streaming) {
+            (_, Some(kind)) => BodyRequirement::Streaming {
                 kind,
                 seed_signature: signature,
-                key,
+                key: self.with_key(verifier, &credential, SigningKey::clone),
                 date: self.date,
             },
             (Some(declared), None) => match self.body {
@@ -865,6 +850,25 @@ impl<'r> Pending<'r> {
             scope,
             signed: self.claims.signed,
         })
+    }
+
+    /// Hands `f` the signing key for the scope the request claims, from the verifier's
+    /// cache.
+    fn with_key<D, R>(
+        &self,
+        verifier: &Verifier,
+        credential: &StoredCredential<D>,
+        f: impl FnOnce(&SigningKey) -> R,
+    ) -> R {
+        let claimed = self.claims.credential;
+        verifier.keys.with_key(
+            claimed.access_key_id,
+            &credential.secret,
+            claimed.date_stamp.as_bytes(),
+            claimed.region,
+            claimed.service,
+            |cached| f(cached.key()),
+        )
     }
 
     /// Builds the canonical request the client should have signed and hands it to `f`.
