@@ -1,5 +1,5 @@
-//! Eight bytes in one `u64`, tested against a range each without a branch: the trick the
-//! hex digits, header names and header values share.
+//! Eight bytes in one `u64`, tested against a range or a value each without a branch: the
+//! trick the hex digits, header names, header values and credentials share.
 
 /// `0x01` in every byte.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
@@ -15,9 +15,97 @@ pub(crate) const fn at_least(low: u64, n: u8) -> u64 {
     low.wrapping_add((0x80 - n as u64) * ONES)
 }
 
+/// The top bit of each byte of `low` (top bits clear) that equals `c` (below 0x80), and no
+/// other bit: such a byte is zero once `c` is taken away by exclusive or, and only a zero
+/// byte is not at least 1.
+pub(crate) const fn equal(low: u64, c: u8) -> u64 {
+    !at_least(low ^ (c as u64 * ONES), 1) & HIGH
+}
+
+/// Hands `f` the bytes eight at a time, each word little-endian (its first byte lowest).
+/// The last word holds the bytes past the last full eight, padded with `pad`; it comes even
+/// when there are none.
+#[inline(always)]
+pub(crate) fn for_each_word(bytes: &[u8], pad: u8, mut f: impl FnMut(u64)) {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        f(u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder().len();
+    let pad = u64::from(pad) * ONES;
+    // Not copied into a padded buffer: reading a word over bytes just stored one by one
+    // stalls the load. The last eight bytes are read as one word and shifted instead.
+    let last = match bytes.last_chunk::<8>() {
+        _ if rest == 0 => pad,
+        Some(tail) => u64::from_le_bytes(*tail) >> (64 - 8 * rest) | pad << (8 * rest),
+        None => {
+            let word = bytes
+                .iter()
+                .rev()
+                .fold(0, |word, &b| word << 8 | u64::from(b));
+            word | pad << (8 * rest)
+        }
+    };
+    f(last);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_equal_bytes_in_every_place() {
+        for c in 0..0x80u8 {
+            for b in 0..0x80u8 {
+                for place in 0..8 {
+                    let mut bytes = [c ^ 1, c, 0x7f, 0, c ^ 0x40, c, 0x7f, 0];
+                    bytes[place] = b;
+                    let result = equal(u64::from_le_bytes(bytes), c).to_le_bytes();
+                    for (i, (&byte, &out)) in bytes.iter().zip(&result).enumerate() {
+                        let expected = if byte == c { 0x80 } else { 0 };
+                        assert_eq!(out, expected, "{byte:#x} == {c:#x} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_pad_the_last() {
+        let words = |bytes: &[u8], pad: u8| {
+            let mut all = Vec::new();
+            for_each_word(bytes, pad, |word| all.push(word));
+            all.into_iter()
+        };
+        let text = b"0123456789abcdefXY";
+        let all: Vec<u64> = words(text, b'.').collect();
+        assert_eq!(
+            all,
+            [
+                u64::from_le_bytes(*b"01234567"),
+                u64::from_le_bytes(*b"89abcdef"),
+                u64::from_le_bytes(*b"XY......"),
+            ]
+        );
+        let all: Vec<u64> = words(&text[..16], b'.').collect();
+        assert_eq!(all[2], u64::from_le_bytes(*b"........"));
+        assert_eq!(words(b"", b'.').count(), 1);
+        for len in 0..=text.len() {
+            let mut padded = text[..len].to_vec();
+            padded.resize(len / 8 * 8 + 8, b'.');
+            let expected: Vec<u64> = padded
+                .chunks(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("eight")))
+                .collect();
+            assert_eq!(
+                words(&text[..len], b'.').collect::<Vec<_>>(),
+                expected,
+                "{len}"
+            );
+        }
+    }
 
     #[test]
     fn tests_every_byte_in_every_place_against_every_bound() {

@@ -160,7 +160,7 @@ fn scan_short_value(value: &[u8]) -> (bool, bool) {
     const HIGH: u64 = swar::HIGH;
     let mut controls = 0u64;
     let mut spaces = 0u64;
-    let mut test = |word: u64| {
+    let test = |word: u64| {
         // Bytes of 0x80 and more are neither; the others are tested by range.
         let low = word & !HIGH;
         let at_least = |n: u8| swar::at_least(low, n);
@@ -169,17 +169,8 @@ fn scan_short_value(value: &[u8]) -> (bool, bool) {
         controls |= control & !word & HIGH;
         spaces |= space & !word & HIGH;
     };
-    let mut words = value.chunks_exact(8);
-    for chunk in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        test(u64::from_le_bytes(word));
-    }
-    // The rest, padded with a letter.
-    let rest = words.remainder();
-    let mut word = [b'a'; 8];
-    word[..rest.len()].copy_from_slice(rest);
-    test(u64::from_le_bytes(word));
+    // The rest padded with a letter, which is neither.
+    swar::for_each_word(value, b'a', test);
     (controls != 0, spaces != 0)
 }
 

@@ -8,6 +8,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::canonical::{parse_signed_names, SignedList, SignedNames};
 use crate::scan;
 use crate::scope::ALGORITHM;
+use crate::swar;
 use crate::time::AmzDate;
 use crate::verify::error::{AuthLocation, VerifyError};
 use crate::verify::Limits;
@@ -130,22 +131,29 @@ fn split_credential(raw: &str, location: AuthLocation) -> Result<CredentialParts
 /// the long way and explains.
 fn split_plain_credential(raw: &str) -> Option<CredentialParts<'_>> {
     let bytes = raw.as_bytes();
-    // Every byte checked in a branch-free pass, which vectorizes; then the slashes found.
-    if !bytes
-        .iter()
-        .fold(true, |ok, &b| ok & (is_plain(b) | (b == b'/')))
-    {
-        return None;
-    }
+    // Eight bytes at a time: each must be plain (a slash is), and the slashes' places are
+    // kept. The padding is plain.
+    let mut bad = 0;
     let mut ends = [0usize; 4];
     let mut n = 0;
-    for (at, &b) in bytes.iter().enumerate() {
-        if b == b'/' {
-            *ends.get_mut(n)? = at;
+    let mut at = 0;
+    swar::for_each_word(bytes, b'a', |word| {
+        let low = word & !swar::HIGH;
+        let plain =
+            swar::at_least(low, b'!') & !swar::at_least(low, 0x7f) & !swar::equal(low, b'%');
+        bad |= (word | !plain) & swar::HIGH;
+        // A byte of 0x80 or more can pass for a slash here; it was found bad above.
+        let mut slashes = swar::equal(low, b'/');
+        while slashes != 0 {
+            if let Some(end) = ends.get_mut(n) {
+                *end = at + slashes.trailing_zeros() as usize / 8;
+            }
             n += 1;
+            slashes &= slashes - 1;
         }
-    }
-    if n != 4 {
+        at += 8;
+    });
+    if bad != 0 || n != 4 {
         return None;
     }
     let [a, b, c, d] = ends;
@@ -468,6 +476,38 @@ mod tests {
             );
         }
         assert!(plain > 10, "the fast path took {plain} of them");
+    }
+
+    /// Every character below 0x80, and two above, in every place of a credential whose
+    /// parts straddle the eight-byte words the fast path reads.
+    #[test]
+    fn every_byte_in_every_place_splits_as_the_general_parser_does() {
+        let base = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request";
+        let view = |p: CredentialParts<'_>| {
+            [
+                p.access_key_id,
+                p.date_stamp,
+                p.region,
+                p.service,
+                p.terminator,
+            ]
+            .map(str::to_owned)
+        };
+        let inserted = (0..0x80u8).map(char::from).chain(['\u{80}', '\u{e9}']);
+        for c in inserted {
+            for at in 0..=base.len() {
+                let mut text = base.to_owned();
+                text.insert(at, c);
+                let general = split_credential(&text, AuthLocation::Header).ok().map(view);
+                let fast = split_plain_credential(&text).map(view);
+                if fast.is_some() {
+                    assert_eq!(fast, general, "{text:?}");
+                }
+                // A plain character splits the fast way, anything else does not.
+                let plain = c.is_ascii_graphic() && c != '%';
+                assert_eq!(fast.is_some(), plain && general.is_some(), "{text:?}");
+            }
+        }
     }
 
     #[test]
