@@ -46,12 +46,12 @@ impl AmzDate {
     /// Parses `YYYYMMDDTHHMMSSZ` strictly: sixteen bytes, digits where digits go, a real
     /// calendar date and time.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::parse_with_time(text).map(|(date, _)| date)
+        Self::parse_with_time(text.as_bytes()).map(|(date, _)| date)
     }
 
-    /// [`AmzDate::parse`], and the time it stands for.
-    pub(crate) fn parse_with_time(text: &str) -> Option<(Self, OffsetDateTime)> {
-        let bytes: [u8; 16] = text.as_bytes().try_into().ok()?;
+    /// [`AmzDate::parse`] of bytes, and the time it stands for.
+    pub(crate) fn parse_with_time(text: &[u8]) -> Option<(Self, OffsetDateTime)> {
+        let bytes: [u8; 16] = text.try_into().ok()?;
         let digits_ok = bytes
             .iter()
             .enumerate()

@@ -376,7 +376,7 @@ impl Verifier {
 
         // For what.
         let credential = claims.credential;
-        if credential.date_stamp != date.date_stamp() {
+        if credential.date_stamp.as_bytes() != &date.as_bytes()[..8] {
             return Err(VerifyError::ScopeDateMismatch {
                 scope_date: credential.date_stamp.to_owned(),
                 request_date: date.as_str().to_owned(),

@@ -402,8 +402,12 @@ pub(crate) fn parse_request_time(
     let invalid = || VerifyError::MalformedDate {
         value: String::from_utf8_lossy(&value[..value.len().min(64)]).into_owned(),
     };
+    // The form every client sends, as it is; then the same trimmed, or an HTTP date.
+    if let Some(parsed) = AmzDate::parse_with_time(value) {
+        return Ok(parsed);
+    }
     let text = std::str::from_utf8(value).map_err(|_| invalid())?.trim();
-    if let Some(parsed) = AmzDate::parse_with_time(text) {
+    if let Some(parsed) = AmzDate::parse_with_time(text.as_bytes()) {
         return Ok(parsed);
     }
     let time = if http_date {
