@@ -217,19 +217,23 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
 /// names are one comparison of integers.
 pub(crate) const fn name_key(name: &str) -> u64 {
     let bytes = name.as_bytes();
-    let first = match bytes.first_chunk::<8>() {
-        Some(first) => *first,
+    let word = match bytes.first_chunk::<8>() {
+        Some(first) => u64::from_be_bytes(*first),
+        // Shifted in a byte at a time: copied into a buffer instead, the bytes would be read
+        // back as a word before their stores complete, which stalls.
         None => {
-            let mut first = [0u8; 8];
+            let mut word = 0u64;
             let mut i = 0;
             while i < bytes.len() {
-                first[i] = bytes[i];
+                word = word << 8 | bytes[i] as u64;
                 i += 1;
             }
-            first
+            match word.checked_shl(8 * (8 - bytes.len() as u32)) {
+                Some(word) => word,
+                None => 0,
+            }
         }
     };
-    let word = u64::from_be_bytes(first);
     // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z' (bytes of
     // 0x80 and more are left alone).
     let low = word & !swar::HIGH;
@@ -499,8 +503,45 @@ fn write_listed<'a, S: Sink>(
     }
 }
 
+/// A signed header name, and its [`name_key`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedName<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) key: u64,
+}
+
+impl<'a> SignedName<'a> {
+    fn new(name: &'a str) -> Self {
+        Self {
+            name,
+            key: name_key(name),
+        }
+    }
+
+    /// Whether this name sorts strictly before `next`: the keys settle it unless the two
+    /// share their first eight bytes.
+    fn precedes(self, next: Self) -> bool {
+        self.key < next.key || (self.key == next.key && precedes(self.name, next.name))
+    }
+
+    /// Whether `name`, in any case, is this name. `key` is `name`'s [`name_key`], which
+    /// settles the first eight bytes; the rest is compared exactly first, as most names
+    /// arrive in lower case.
+    pub(crate) fn is(self, name: &str, key: u64) -> bool {
+        let (this, other) = (self.name.as_bytes(), name.as_bytes());
+        if self.key != key || this.len() != other.len() {
+            return false;
+        }
+        let (this, other) = (this.get(8..), other.get(8..));
+        this == other
+            || this
+                .zip(other)
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+    }
+}
+
 /// A signed header list, split once into its names (on the stack while they are few).
-pub(crate) type SignedNames<'a> = InlineVec<&'a str, 16>;
+pub(crate) type SignedNames<'a> = InlineVec<SignedName<'a>, 16>;
 
 /// Whether `a` sorts strictly before `b`. Names are short and differ early: a loop here
 /// costs less than a call to `memcmp` for each pair.
@@ -560,44 +601,58 @@ pub(crate) fn parse_signed_names<'a>(
     let simple = bytes.iter().fold(true, |ok, &b| {
         ok & (b.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'-') | (b == b';'))
     });
-    let mut separator: Option<&'a str> = None;
-    let mut previous = "";
-    let mut start = 0;
+    let mut previous: Option<SignedName<'a>> = None;
+    // Whether the name from `start` to `end` is valid and follows the one before; if so it
+    // goes into `names`.
     let mut push = |start: usize, end: usize, names: &mut SignedNames<'a>| {
-        let name = raw.get(start..end)?;
+        let Some(name) = raw.get(start..end) else {
+            return false;
+        };
         let valid = simple
             || name
                 .bytes()
                 .fold(0u8, |bad, b| bad | NAME_CLASS[usize::from(b)])
                 == 0;
-        if name.is_empty() || !valid || (start > 0 && !precedes(previous, name)) {
-            return None;
+        let next = SignedName::new(name);
+        if name.is_empty() || !valid || previous.is_some_and(|p| !p.precedes(next)) {
+            return false;
         }
-        names.push(name);
-        previous = name;
-        Some(())
+        names.push(next);
+        previous = Some(next);
+        true
     };
-    if simple && bytes.len() <= 32 {
-        // A few short names between `;`s: a plain walk beats a search call per name.
-        for (end, &b) in bytes.iter().enumerate() {
-            if b == b';' {
-                push(start, end, names)?;
+    if simple {
+        // The `;`s found eight bytes at a time (a simple list is ASCII, so a word is its own
+        // low half). A failed name does not stop the walk; it only spoils the result.
+        let mut ok = true;
+        let (mut start, mut at) = (0, 0);
+        swar::for_each_word(bytes, b'a', |word| {
+            let mut ends = swar::equal(word, b';');
+            while ends != 0 {
+                let end = at + ends.trailing_zeros() as usize / 8;
+                ok &= push(start, end, names);
                 start = end + 1;
+                ends &= ends - 1;
             }
-        }
-        push(start, bytes.len(), names)?;
-        return Some(SignedList {
+            at += 8;
+        });
+        ok &= push(start, bytes.len(), names);
+        return ok.then_some(SignedList {
             raw,
             separator: ";",
         });
     }
     // Each name ends at a separator: `;`, or `%3B` in either case. `%` is a token
     // character, but here it can only start a separator.
+    let mut separator: Option<&'a str> = None;
+    let mut start = 0;
     for end in scan::positions2(bytes, b';', b'%') {
         if end < start {
             continue;
         }
-        push(start, end, names)?;
+        if !push(start, end, names) {
+            return None;
+        }
         let width = if bytes[end] == b';' { 1 } else { 3 };
         let found = raw.get(end..end + width)?;
         let same = match separator {
@@ -610,7 +665,9 @@ pub(crate) fn parse_signed_names<'a>(
         separator = Some(found);
         start = end + width;
     }
-    push(start, bytes.len(), names)?;
+    if !push(start, bytes.len(), names) {
+        return None;
+    }
     Some(SignedList {
         raw,
         separator: separator.unwrap_or(";"),
@@ -653,7 +710,8 @@ mod tests {
         ] {
             let mut names = SignedNames::new();
             let list = parse_signed_names(raw, &mut names).expect("valid");
-            assert_eq!(names.as_slice(), ["host", "x-amz-date", "z"]);
+            let split: Vec<&str> = names.as_slice().iter().map(|n| n.name).collect();
+            assert_eq!(split, ["host", "x-amz-date", "z"]);
             assert!(list.names().eq(["host", "x-amz-date", "z"]));
             let mut text = Vec::new();
             list.write(&mut text);
@@ -675,7 +733,7 @@ mod tests {
                 parse_signed_names(bad, &mut SignedNames::new()).is_none(),
                 "{bad:?}"
             );
-            // Past 32 bytes a simple list takes the general path: it refuses them too.
+            // Longer, so that the names straddle words.
             let long = format!("a-long-first-name-past-thirty-two-bytes;{bad}");
             assert!(
                 parse_signed_names(&long, &mut SignedNames::new()).is_none(),
@@ -686,6 +744,36 @@ mod tests {
         let mut names = SignedNames::new();
         assert!(parse_signed_names(long, &mut names).is_some());
         assert_eq!(names.len(), 3);
+    }
+
+    #[test]
+    fn signed_names_order_and_match_past_their_keys() {
+        for (raw, sorted) in [
+            ("x-amz-security-token;x-amz-server-side-encryption", true),
+            ("x-amz-server-side-encryption;x-amz-security-token", false),
+            ("x-amz-se;x-amz-sec", true),
+            ("x-amz-sec;x-amz-se", false),
+            ("x-amz-security-token;x-amz-security-token", false),
+        ] {
+            let parsed = parse_signed_names(raw, &mut SignedNames::new());
+            assert_eq!(parsed.is_some(), sorted, "{raw}");
+        }
+        for (signed, sent, same) in [
+            ("x-amz-security-token", "X-Amz-Security-Token", true),
+            ("x-amz-security-token", "x-amz-security-token", true),
+            ("x-amz-security-token", "x-amz-sEcurity-tokeN", true),
+            ("x-amz-security-token", "x-amz-security-tokem", false),
+            ("x-amz-security-token", "x-amz-security-toke", false),
+            ("x-amz-security-token", "y-amz-security-token", false),
+            ("host", "HOST", true),
+            ("host", "host", true),
+            ("host", "hos", false),
+            ("host", "hosts", false),
+            ("host", "h\u{f3}t", false),
+        ] {
+            let name = SignedName::new(signed);
+            assert_eq!(name.is(sent, name_key(sent)), same, "{signed} {sent}");
+        }
     }
 
     #[test]
@@ -722,6 +810,8 @@ mod tests {
             );
         }
         assert_eq!(name_key("host"), u64::from_be_bytes(*b"host\0\0\0\0"));
+        assert_eq!(name_key(""), 0);
+        assert_eq!(name_key("a"), u64::from(b'a') << 56);
         assert!(name_key("host") < name_key("host-a"));
         assert!(name_key("X-Amz-Date") == name_key("x-amz-date-and-more"));
         // Every byte in every one of the eight places, against a byte-by-byte key.

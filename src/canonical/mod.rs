@@ -12,7 +12,9 @@ pub(crate) mod query;
 use hmac::Hmac;
 use sha2::{Digest, Sha256};
 
-pub(crate) use headers::{parse_signed_names, HeaderSource, SignedList, SignedNames, SortedHeader};
+pub(crate) use headers::{
+    name_key, parse_signed_names, HeaderSource, SignedList, SignedName, SignedNames, SortedHeader,
+};
 pub(crate) use query::{Component, QueryParam};
 
 /// Something the canonical request or the string to sign can be written into.

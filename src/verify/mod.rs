@@ -25,7 +25,7 @@ pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
 use crate::canonical::query::Take;
-use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedList, SignedNames};
+use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedList, SignedName, SignedNames};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
 use crate::credentials::Secret;
 use crate::inline_vec::InlineVec;
@@ -407,7 +407,7 @@ impl Verifier {
         }
 
         // Which headers.
-        if names.binary_search(&"host").is_err() {
+        if names.binary_search_by(|n| n.name.cmp("host")).is_err() {
             return Err(VerifyError::HostNotSigned);
         }
         let matched = self.match_signed_headers(request, &names)?;
@@ -486,7 +486,7 @@ impl Verifier {
     fn match_signed_headers(
         &self,
         request: &SignableRequest<'_>,
-        names: &[&str],
+        names: &[SignedName<'_>],
     ) -> Result<MatchedHeaders, VerifyError> {
         let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
         // Positions past 32 bits would take more headers than memory holds.
@@ -500,9 +500,8 @@ impl Verifier {
         let mut matched = InlineVec::new();
         let mut unsigned_amz = None;
         for (at, &(name, _)) in request.headers.iter().enumerate() {
-            let found = names
-                .iter()
-                .position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name));
+            let key = canonical::name_key(name);
+            let found = names.iter().position(|n| n.is(name, key));
             match found {
                 // Both positions fit in 32 bits (checked above).
                 Some(index) => matched.push((index as u64) << 32 | at as u64),
@@ -530,7 +529,7 @@ impl Verifier {
         }
         if let Some(missing) = names.get(present) {
             return Err(VerifyError::SignedHeaderMissing {
-                name: (*missing).to_owned(),
+                name: missing.name.to_owned(),
             });
         }
         if let Some(name) = unsigned_amz {

@@ -545,7 +545,11 @@ mod tests {
             let claims =
                 parse_authorization(text.as_bytes(), &limits(), &mut names).expect("valid");
             assert_eq!(claims.credential.access_key_id, "AKIDEXAMPLE");
-            assert_eq!(names.as_slice(), ["host", "x-amz-date"]);
+            assert!(names
+                .as_slice()
+                .iter()
+                .map(|n| n.name)
+                .eq(["host", "x-amz-date"]));
             assert_eq!(hex::encode(claims.signature), sig);
         }
         // A value the SDK form splits but cannot parse gets the general parser's error.
@@ -589,7 +593,11 @@ mod tests {
         let claims = parse_presigned(q, &limits(), &mut names).expect("well formed");
         assert_eq!(claims.credential.region, "us-east-1");
         assert!(claims.signed.names().eq(["host", "x-amz-meta-a"]));
-        assert_eq!(names.as_slice(), ["host", "x-amz-meta-a"]);
+        assert!(names
+            .as_slice()
+            .iter()
+            .map(|n| n.name)
+            .eq(["host", "x-amz-meta-a"]));
         let twice = format!("{q}&X-Amz-Date=20150830T123600Z");
         assert!(parse_presigned(&twice, &limits(), &mut SignedNames::new()).is_err());
         let without = q.replace("&X-Amz-Expires=60", "");
