@@ -22,6 +22,28 @@ pub(crate) const fn equal(low: u64, c: u8) -> u64 {
     !at_least(low ^ (c as u64 * ONES), 1) & HIGH
 }
 
+/// The first eight bytes as a big-endian integer, padded with zeros: such prefixes compare
+/// as the texts' first eight bytes do.
+pub(crate) const fn be_prefix(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(first) => u64::from_be_bytes(*first),
+        // Shifted in a byte at a time: copied into a buffer instead, the bytes would be read
+        // back as a word before their stores complete, which stalls.
+        None => {
+            let mut word = 0u64;
+            let mut i = 0;
+            while i < bytes.len() {
+                word = word << 8 | bytes[i] as u64;
+                i += 1;
+            }
+            match word.checked_shl(8 * (8 - bytes.len() as u32)) {
+                Some(word) => word,
+                None => 0,
+            }
+        }
+    }
+}
+
 /// Hands `f` the bytes eight at a time, each word little-endian (its first byte lowest).
 /// The last word holds the bytes past the last full eight, padded with `pad`; it comes even
 /// when there are none.
@@ -69,6 +91,17 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn prefixes_are_the_first_eight_bytes_padded() {
+        let text = b"abcdefghij";
+        for len in 0..=text.len() {
+            let mut padded = [0u8; 8];
+            let n = len.min(8);
+            padded[..n].copy_from_slice(&text[..n]);
+            assert_eq!(be_prefix(&text[..len]), u64::from_be_bytes(padded), "{len}");
         }
     }
 

@@ -216,24 +216,7 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
 /// with zeros: keys compare as the names' first eight bytes do, so most comparisons of two
 /// names are one comparison of integers.
 pub(crate) const fn name_key(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let word = match bytes.first_chunk::<8>() {
-        Some(first) => u64::from_be_bytes(*first),
-        // Shifted in a byte at a time: copied into a buffer instead, the bytes would be read
-        // back as a word before their stores complete, which stalls.
-        None => {
-            let mut word = 0u64;
-            let mut i = 0;
-            while i < bytes.len() {
-                word = word << 8 | bytes[i] as u64;
-                i += 1;
-            }
-            match word.checked_shl(8 * (8 - bytes.len() as u32)) {
-                Some(word) => word,
-                None => 0,
-            }
-        }
-    };
+    let word = swar::be_prefix(name.as_bytes());
     // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z' (bytes of
     // 0x80 and more are left alone).
     let low = word & !swar::HIGH;

@@ -10,7 +10,7 @@ use percent_encoding::{percent_decode_str, percent_encode, PercentDecode};
 use super::path::{UNRESERVED, UNRESERVED_ONLY};
 use super::Sink;
 use crate::inline_vec::InlineVec;
-use crate::scan;
+use crate::{scan, swar};
 
 /// A query parameter's name or value.
 #[derive(Debug, Clone, Copy)]
@@ -143,20 +143,16 @@ pub(crate) struct QueryParam<'a> {
 
 impl<'a> QueryParam<'a> {
     pub(crate) fn new(name: Component<'a>, value: Component<'a>) -> Self {
-        let mut first = [0u8; 8];
-        if name.canonical {
-            let n = name.text.len().min(8);
-            first[..n].copy_from_slice(&name.text.as_bytes()[..n]);
+        let key = if name.canonical {
+            swar::be_prefix(name.text.as_bytes())
         } else {
+            let mut first = [0u8; 8];
             for (slot, b) in first.iter_mut().zip(name.bytes()) {
                 *slot = b;
             }
-        }
-        Self {
-            name,
-            value,
-            key: u64::from_be_bytes(first),
-        }
+            u64::from_be_bytes(first)
+        };
+        Self { name, value, key }
     }
 
     fn cmp(&self, other: &Self) -> Ordering {
