@@ -35,7 +35,7 @@ use crate::settings::{SessionTokenMode, SigningSettings};
 use crate::sign::{hex_sha256, EMPTY_SHA256};
 use crate::signing_key::{SigningKey, SigningKeyCache, TERMINATOR};
 use crate::time::AmzDate;
-use parse::{Claims, TokenRef};
+use parse::{Claims, PresigningParams, TokenRef};
 
 /// Bounds on untrusted input. Past any of them a request is rejected with
 /// [`VerifyError::TooLarge`] before any work proportional to it is done.
@@ -343,22 +343,22 @@ impl Verifier {
 
         // Where the signature is.
         let authorization = known.authorization;
-        let presigned = request.query.is_some_and(|q| {
-            crate::scan::split(q, b'&')
-                .any(|p| p.starts_with("X-Amz-Algorithm=") || p == "X-Amz-Algorithm")
-        });
+        // A query is split only when it holds the name of the parameter that presigns it.
+        let presigning = request
+            .query
+            .filter(|q| q.contains("X-Amz-Algorithm"))
+            .map(|q| PresigningParams::find(q, limits))
+            .filter(PresigningParams::presigned);
         let mut names = SignedNames::new();
-        let claims = match (authorization, presigned) {
-            (Some(_), true) => return Err(VerifyError::MultipleAuthMechanisms),
-            (None, false) => return Err(VerifyError::MissingAuthentication),
-            (Some(value), false) => {
+        let claims = match (authorization, presigning) {
+            (Some(_), Some(_)) => return Err(VerifyError::MultipleAuthMechanisms),
+            (None, None) => return Err(VerifyError::MissingAuthentication),
+            (Some(value), None) => {
                 let mut claims = parse::parse_authorization(value, limits, &mut names)?;
                 claims.token = known.security_token.map(TokenRef::Header);
                 claims
             }
-            (None, true) => {
-                parse::parse_presigned(request.query.unwrap_or(""), limits, &mut names)?
-            }
+            (None, Some(found)) => parse::presigned_claims(found, limits, &mut names)?,
         };
 
         // When.

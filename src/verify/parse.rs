@@ -336,16 +336,23 @@ fn split_sdk_form(value: &str) -> Option<(&str, &str, &str)> {
     Some((credential, signed, signature))
 }
 
-/// Parses the presigning parameters of a query string. Each must appear once. The signed
-/// header names go into `names`.
-pub(crate) fn parse_presigned<'r>(
-    query: &'r str,
-    limits: &Limits,
-    names: &mut SignedNames<'r>,
-) -> Result<Claims<'r>, VerifyError> {
-    let location = AuthLocation::Query;
-    let mut slots: [Option<&'r str>; 7] = [None; 7];
-    const NAMES: [&str; 7] = [
+/// The presigning parameters of a query string, found in one pass over it.
+pub(crate) struct PresigningParams<'r> {
+    /// The values of [`PresigningParams::NAMES`], where given.
+    slots: [Option<&'r str>; 7],
+    /// What is wrong with the query, the first met.
+    problem: Option<QueryProblem<'r>>,
+}
+
+enum QueryProblem<'r> {
+    /// More parameters than the limit: the search stopped there.
+    TooMany,
+    /// This presigning parameter came twice.
+    Twice(&'r str),
+}
+
+impl<'r> PresigningParams<'r> {
+    const NAMES: [&'static str; 7] = [
         "X-Amz-Algorithm",
         "X-Amz-Credential",
         "X-Amz-Date",
@@ -354,21 +361,64 @@ pub(crate) fn parse_presigned<'r>(
         "X-Amz-Signature",
         "X-Amz-Security-Token",
     ];
-    for (n, piece) in scan::split(query, b'&').enumerate() {
-        if n >= limits.max_query_params {
+
+    pub(crate) fn find(query: &'r str, limits: &Limits) -> Self {
+        let mut found = Self {
+            slots: [None; 7],
+            problem: None,
+        };
+        for (n, piece) in scan::split(query, b'&').enumerate() {
+            if n >= limits.max_query_params {
+                found.problem.get_or_insert(QueryProblem::TooMany);
+                break;
+            }
+            let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
+            if let Some(i) = Self::NAMES.iter().position(|known| *known == name) {
+                if found.slots[i].replace(value).is_some() {
+                    found.problem.get_or_insert(QueryProblem::Twice(name));
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter (or too many
+    /// parameters to tell, which is an error of its own).
+    pub(crate) fn presigned(&self) -> bool {
+        self.slots[0].is_some() || matches!(self.problem, Some(QueryProblem::TooMany))
+    }
+}
+
+/// Parses the presigning parameters of a query string. Each must appear once. The signed
+/// header names go into `names`.
+pub(crate) fn parse_presigned<'r>(
+    query: &'r str,
+    limits: &Limits,
+    names: &mut SignedNames<'r>,
+) -> Result<Claims<'r>, VerifyError> {
+    presigned_claims(PresigningParams::find(query, limits), limits, names)
+}
+
+/// [`parse_presigned`] of parameters already found.
+pub(crate) fn presigned_claims<'r>(
+    found: PresigningParams<'r>,
+    limits: &Limits,
+    names: &mut SignedNames<'r>,
+) -> Result<Claims<'r>, VerifyError> {
+    let location = AuthLocation::Query;
+    match found.problem {
+        Some(QueryProblem::TooMany) => {
             return Err(VerifyError::TooLarge {
                 what: "number of query parameters",
                 limit: limits.max_query_params,
-            });
+            })
         }
-        let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
-        if let Some(i) = NAMES.iter().position(|known| *known == name) {
-            if slots[i].replace(value).is_some() {
-                return Err(malformed(location, format!("the query has {name} twice")));
-            }
+        Some(QueryProblem::Twice(name)) => {
+            return Err(malformed(location, format!("the query has {name} twice")))
         }
+        None => {}
     }
-    let [algorithm, credential, date, expires, signed, signature, token] = slots;
+    let [algorithm, credential, date, expires, signed, signature, token] = found.slots;
     let algorithm = algorithm.unwrap_or("");
     if algorithm != ALGORITHM {
         return Err(VerifyError::UnsupportedAlgorithm {
