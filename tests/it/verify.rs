@@ -532,6 +532,24 @@ fn headers_rules() {
         Err(VerifyError::MultipleAuthMechanisms)
     ));
 
+    // Presigned only by a parameter of that name, with or without a value: the name
+    // elsewhere in the query leaves the header's signature to check (and the changed
+    // query fails it).
+    let mut bare = signed.clone();
+    bare.target.push_str("&X-Amz-Algorithm");
+    assert!(matches!(
+        check(&bare, false, NOW),
+        Err(VerifyError::MultipleAuthMechanisms)
+    ));
+    let mut elsewhere = signed.clone();
+    elsewhere
+        .target
+        .push_str("&note=X-Amz-Algorithm&X-Amz-Algorithms=1&a-X-Amz-Algorithm=2");
+    assert!(matches!(
+        check(&elsewhere, false, NOW),
+        Err(VerifyError::SignatureDoesNotMatch { .. })
+    ));
+
     let mut none = signed.clone();
     none.headers.retain(|(n, _)| n != "Authorization");
     assert_eq!(code(check(&none, false, NOW), true), "AccessDenied");
