@@ -395,11 +395,9 @@ impl Signer {
                 });
             }
             // The keys (a name's first eight bytes, lower-cased) settle most comparisons.
-            let replaced = added.iter().any(|a| {
-                a.key() == scan.key
-                    && a.name.len() == name.len()
-                    && a.name.eq_ignore_ascii_case(name)
-            });
+            let replaced = added
+                .iter()
+                .any(|a| canonical::headers::same_name(a.name, a.key(), name, scan.key));
             if replaced || exclusions.is_excluded(name, scan.key) {
                 continue;
             }

@@ -479,10 +479,10 @@ impl Verifier {
         })
     }
 
-    /// Finds each request header among the signed names, in one pass over the headers (the
-    /// lengths differ for most pairs, which settles them at once). Every signed name must
-    /// be sent, and with `require_signed_amz_headers` every `x-amz-*` header must be
-    /// signed.
+    /// Finds each request header among the signed names, in one pass over the headers (a
+    /// header's key, its first eight bytes lower-cased, settles most pairs at once). Every
+    /// signed name must be sent, and with `require_signed_amz_headers` every `x-amz-*`
+    /// header must be signed.
     fn match_signed_headers(
         &self,
         request: &SignableRequest<'_>,

@@ -382,10 +382,11 @@ impl<'r> PresigningParams<'r> {
         found
     }
 
-    /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter (or too many
-    /// parameters to tell, which is an error of its own).
+    /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter. Only as far
+    /// as the search went: `Verifier::parse` bounds the number of parameters first, so
+    /// there it reads the whole query.
     pub(crate) fn presigned(&self) -> bool {
-        self.slots[0].is_some() || matches!(self.problem, Some(QueryProblem::TooMany))
+        self.slots[0].is_some()
     }
 }
 
