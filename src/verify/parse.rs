@@ -489,6 +489,18 @@ mod tests {
         Limits::default()
     }
 
+    /// A credential's parts, owned, to compare two parsers' results.
+    fn view(p: CredentialParts<'_>) -> [String; 5] {
+        [
+            p.access_key_id,
+            p.date_stamp,
+            p.region,
+            p.service,
+            p.terminator,
+        ]
+        .map(str::to_owned)
+    }
+
     #[test]
     fn plain_credentials_split_as_the_general_parser_does() {
         // Four to six parts joined by `/`, each part every one of some fragments: empty,
@@ -507,16 +519,6 @@ mod tests {
                 texts.extend(joined);
             }
         }
-        let view = |p: CredentialParts<'_>| {
-            [
-                p.access_key_id,
-                p.date_stamp,
-                p.region,
-                p.service,
-                p.terminator,
-            ]
-            .map(str::to_owned)
-        };
         let mut plain = 0;
         for text in &texts {
             let general = split_credential(text, AuthLocation::Header).ok().map(view);
@@ -538,16 +540,6 @@ mod tests {
     #[test]
     fn every_byte_in_every_place_splits_as_the_general_parser_does() {
         let base = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request";
-        let view = |p: CredentialParts<'_>| {
-            [
-                p.access_key_id,
-                p.date_stamp,
-                p.region,
-                p.service,
-                p.terminator,
-            ]
-            .map(str::to_owned)
-        };
         let inserted = (0..0x80u8).map(char::from).chain(['\u{80}', '\u{e9}']);
         for c in inserted {
             for at in 0..=base.len() {
