@@ -345,7 +345,7 @@ fn mix(h: u64, word: u64) -> u64 {
 
 /// Folds `part` into `h` a word at a time; the last few bytes as one word (the part's
 /// last eight when it has eight), so that no part costs a step per byte.
-fn hash_words(mut h: u64, part: &[u8]) -> u64 {
+pub(crate) fn hash_words(mut h: u64, part: &[u8]) -> u64 {
     let word = |bytes: &[u8]| {
         let mut w = [0u8; 8];
         w.copy_from_slice(bytes);
@@ -394,6 +394,23 @@ mod tests {
             slot("AKIDEXAMPLE", "us-east-1", "s3"),
             slot("AKIDEXAMPLE", "us-east-1", "s3")
         );
+    }
+
+    /// Scopes that differ in an id's last digits, or in the region, spread over the cache
+    /// map's buckets, which the slot's low bits pick.
+    #[test]
+    fn slots_spread_over_buckets() {
+        let date = *b"20150830";
+        let buckets = 1 << 12;
+        let mut counts = vec![0u32; buckets];
+        for n in 0..4 * buckets {
+            let id = format!("AKIA{n:016}");
+            let region = ["us-east-1", "us-east-2", "eu-west-1", "ap-south-1"][n % 4];
+            counts[(slot_of(&id, &date, region, "s3") as usize) & (buckets - 1)] += 1;
+        }
+        // Four a bucket on average; a fair hash puts at most some twenty in any.
+        let fullest = counts.iter().max().copied().unwrap_or(0);
+        assert!(fullest <= 20, "{fullest} slots in one bucket");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Where the verifier finds the secret behind an access key id: a trait the caller
 //! implements, and an in-memory store.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -146,14 +148,59 @@ impl SentToken<'_> {
 
 /// Credentials held in memory.
 pub struct InMemoryStore<D = ()> {
-    credentials: HashMap<String, Arc<StoredCredential<D>>>,
+    credentials: HashMap<String, Arc<StoredCredential<D>>, IdHash>,
 }
 
 impl<D> Default for InMemoryStore<D> {
     fn default() -> Self {
         Self {
-            credentials: HashMap::new(),
+            credentials: HashMap::with_hasher(IdHash::new()),
         }
+    }
+}
+
+/// How the store hashes access key ids: the key cache's word-at-a-time hash, seeded at
+/// random for each store, in place of SipHash (some 20 ns a lookup, a tenth of parsing a
+/// request). Clients choose the ids looked up, but a lookup only walks the entries there
+/// are; only the store's owner inserts, and the seed keeps even a chosen set of ids from
+/// piling up in a few places.
+#[derive(Clone)]
+struct IdHash {
+    seed: u64,
+}
+
+impl IdHash {
+    fn new() -> Self {
+        Self {
+            seed: RandomState::new().hash_one(0u64),
+        }
+    }
+}
+
+impl BuildHasher for IdHash {
+    type Hasher = IdHasher;
+
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(self.seed)
+    }
+}
+
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = crate::signing_key::hash_words(self.0, bytes);
+    }
+
+    /// Every bit of the state spread over the low bits, which pick a map's bucket: the
+    /// hash's multiplies carry upwards only, and ids that differ in their last characters
+    /// (the high bytes of their last word) would otherwise share buckets. (The finalizer of
+    /// `splitmix64`.)
+    fn finish(&self) -> u64 {
+        let h = self.0;
+        let h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
     }
 }
 
@@ -203,5 +250,50 @@ impl<D> CredentialStore for InMemoryStore<D> {
 
     fn lookup(&self, access_key_id: &str) -> Option<Arc<StoredCredential<D>>> {
         self.credentials.get(access_key_id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids that differ in a digit or two spread over a map's buckets (the low bits pick the
+    /// bucket, the top seven the tag), and two stores hash differently.
+    #[test]
+    fn ids_spread_over_buckets() {
+        let hash = IdHash::new();
+        let buckets = 1 << 12;
+        let mut counts = vec![0u32; buckets];
+        let mut tags = [0u32; 128];
+        let ids = 4 * buckets;
+        for n in 0..ids {
+            let h = hash.hash_one(format!("AKIA{n:016}"));
+            counts[(h as usize) & (buckets - 1)] += 1;
+            tags[(h >> 57) as usize] += 1;
+        }
+        // Four ids a bucket on average; a fair hash puts at most some twenty in any.
+        let fullest = counts.iter().max().copied().unwrap_or(0);
+        assert!(fullest <= 20, "{fullest} ids in one bucket");
+        let tag_most = tags.iter().max().copied().unwrap_or(0);
+        assert!(
+            tag_most <= 2 * ids as u32 / 128,
+            "{tag_most} ids share a tag"
+        );
+        let other = IdHash::new();
+        assert_ne!(hash.hash_one("AKIDEXAMPLE"), other.hash_one("AKIDEXAMPLE"));
+    }
+
+    #[test]
+    fn finds_what_was_inserted() {
+        let mut store = InMemoryStore::new();
+        for n in 0..1000 {
+            store.insert(StoredCredential::new(format!("AKIA{n:016}"), "secret"));
+        }
+        assert_eq!(store.len(), 1000);
+        for n in 0..1000 {
+            let id = format!("AKIA{n:016}");
+            assert_eq!(store.lookup(&id).map(|c| c.access_key_id.clone()), Some(id));
+        }
+        assert!(store.lookup("AKIA0000000000001000").is_none());
     }
 }
