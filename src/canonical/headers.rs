@@ -391,13 +391,39 @@ pub(crate) enum HeaderSource<'a> {
         lowercase: bool,
     },
     /// The verifier's: the list the client signed, and the request's headers that carry
-    /// its names, as sorted keys (see `MatchedHeaders`): each key's high half is a name's
-    /// position in the list, its low half a header's in `all`.
+    /// its names, sorted (see [`Matched`]).
     Listed {
         signed: SignedList<'a>,
-        matched: &'a [u64],
+        matched: &'a [Matched],
         all: &'a [Header<'a>],
     },
+}
+
+/// A request header matched to a signed name: the name's position in the signed list in
+/// the high half, the header's own position in the request in the low half. Sorted, they
+/// group by name, each name's headers in the order they were sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Matched(u32);
+
+impl Matched {
+    /// How many positions either half holds.
+    pub(crate) const POSITIONS: usize = 1 << 16;
+
+    /// `None` when a position does not fit.
+    pub(crate) fn new(name: usize, header: usize) -> Option<Self> {
+        let (name, header) = (u16::try_from(name).ok()?, u16::try_from(header).ok()?);
+        Some(Self(u32::from(name) << 16 | u32::from(header)))
+    }
+
+    /// The name's position in the signed list.
+    pub(crate) fn name(self) -> usize {
+        (self.0 >> 16) as usize
+    }
+
+    /// The header's position in the request.
+    pub(crate) fn header(self) -> usize {
+        (self.0 & 0xffff) as usize
+    }
 }
 
 impl HeaderSource<'_> {
@@ -450,14 +476,14 @@ impl HeaderSource<'_> {
 fn write_listed<'a, S: Sink>(
     sink: &mut S,
     mut names: impl Iterator<Item = &'a str>,
-    matched: &[u64],
+    matched: &[Matched],
     all: &[Header<'_>],
 ) {
     let mut next_index = 0;
     let mut current = None;
     for &key in matched {
-        let index = key >> 32;
-        let Some(&(name, value)) = all.get((key & 0xffff_ffff) as usize) else {
+        let index = key.name();
+        let Some(&(name, value)) = all.get(key.header()) else {
             continue;
         };
         if current == Some(index) {
@@ -466,8 +492,7 @@ fn write_listed<'a, S: Sink>(
             if current.is_some() {
                 sink.put_byte(b'\n');
             }
-            let skip = usize::try_from(index.saturating_sub(next_index)).ok();
-            match skip.and_then(|skip| names.nth(skip)) {
+            match names.nth(index.saturating_sub(next_index)) {
                 Some(signed_name) => sink.put_str(signed_name),
                 // The header's name matched the signed one but for case.
                 None => write_name(sink, name, false),
@@ -759,6 +784,18 @@ mod tests {
             let name = SignedName::new(signed);
             assert_eq!(name.is(sent, name_key(sent)), same, "{signed} {sent}");
         }
+    }
+
+    #[test]
+    fn matched_headers_sort_by_name_then_header() {
+        let keys = [(2, 0), (0, 5), (2, 1), (0, 3), (65535, 65535)]
+            .map(|(name, header)| Matched::new(name, header).expect("fits"));
+        let mut sorted = keys;
+        sorted.sort_unstable();
+        let parts: Vec<_> = sorted.iter().map(|k| (k.name(), k.header())).collect();
+        assert_eq!(parts, [(0, 3), (0, 5), (2, 0), (2, 1), (65535, 65535)]);
+        assert!(Matched::new(Matched::POSITIONS, 0).is_none());
+        assert!(Matched::new(0, Matched::POSITIONS).is_none());
     }
 
     #[test]

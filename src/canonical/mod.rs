@@ -13,7 +13,8 @@ use hmac::Hmac;
 use sha2::{Digest, Sha256};
 
 pub(crate) use headers::{
-    name_key, parse_signed_names, HeaderSource, SignedList, SignedName, SignedNames, SortedHeader,
+    name_key, parse_signed_names, HeaderSource, Matched, SignedList, SignedName, SignedNames,
+    SortedHeader,
 };
 pub(crate) use query::{Component, QueryParam};
 

@@ -25,7 +25,9 @@ pub use error::{AuthLocation, AwsError, Dialect, VerifyError};
 pub use store::{CredentialStore, InMemoryStore, Principal, SentToken, StoredCredential};
 
 use crate::canonical::query::Take;
-use crate::canonical::{self, CanonicalRequest, HeaderSource, SignedList, SignedName, SignedNames};
+use crate::canonical::{
+    self, CanonicalRequest, HeaderSource, Matched, SignedList, SignedName, SignedNames,
+};
 use crate::chunked::{ChainSigner, ChecksumAlgorithm, ChunkedDecoder, DecoderSettings};
 use crate::credentials::Secret;
 use crate::inline_vec::InlineVec;
@@ -197,9 +199,8 @@ impl PayloadHash<'_> {
     }
 }
 
-/// The request headers that were signed, each as a key: its name's position in the signed
-/// list in the high half, its own position in the request in the low half.
-pub(crate) type MatchedHeaders = InlineVec<u64, 24>;
+/// The request headers that were signed, sorted.
+pub(crate) type MatchedHeaders = InlineVec<Matched, 24>;
 
 /// An authentic request: who signed it, for what, and what its body must still satisfy.
 #[derive(Debug)]
@@ -489,8 +490,7 @@ impl Verifier {
         names: &[SignedName<'_>],
     ) -> Result<MatchedHeaders, VerifyError> {
         let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        // Positions past 32 bits would take more headers than memory holds.
-        let limit = u32::MAX as usize;
+        let limit = Matched::POSITIONS;
         if request.headers.len() > limit || names.len() > limit {
             return Err(VerifyError::TooLarge {
                 what: "number of headers",
@@ -503,8 +503,12 @@ impl Verifier {
             let key = canonical::name_key(name);
             let found = names.iter().position(|n| n.is(name, key));
             match found {
-                // Both positions fit in 32 bits (checked above).
-                Some(index) => matched.push((index as u64) << 32 | at as u64),
+                // Both positions fit (checked above).
+                Some(index) => {
+                    if let Some(key) = Matched::new(index, at) {
+                        matched.push(key);
+                    }
+                }
                 None if unsigned_amz.is_none() && self.settings.require_signed_amz_headers => {
                     let amz = name.len() > 6
                         && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")
@@ -520,7 +524,7 @@ impl Verifier {
         matched.as_mut_slice().sort_unstable();
         let mut present = 0;
         for &key in matched.as_slice() {
-            let index = (key >> 32) as usize;
+            let index = key.name();
             if index == present {
                 present += 1;
             } else if index > present {
