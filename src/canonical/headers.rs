@@ -540,6 +540,7 @@ impl<'a> SignedName<'a> {
 /// Whether two header names are the same in any case, given their [`name_key`]s: the keys
 /// settle the first eight bytes, and the rest is compared exactly before it is compared
 /// case-insensitively, as most names arrive in lower case.
+///
 /// Inlined: searches call it for every candidate, and a call costs more than the test.
 #[inline(always)]
 pub(crate) fn same_name(a: &str, a_key: u64, b: &str, b_key: u64) -> bool {
