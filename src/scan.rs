@@ -3,6 +3,8 @@
 //! loop that stops at every byte costs a cycle or more per byte, which on these texts is
 //! as much as hashing them.
 
+use crate::swar;
+
 /// The position of the first `byte`.
 #[inline]
 pub(crate) fn find(bytes: &[u8], byte: u8) -> Option<usize> {
@@ -19,6 +21,24 @@ pub(crate) fn positions(bytes: &[u8], byte: u8) -> impl Iterator<Item = usize> +
 #[inline]
 pub(crate) fn positions2(bytes: &[u8], a: u8, b: u8) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr2_iter(a, b, bytes)
+}
+
+/// The position of the first `byte`, for a text where it comes within a few words: eight
+/// bytes at a time, as `memchr` costs more to set up than a few words take to read.
+pub(crate) fn find_near(bytes: &[u8], byte: u8) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let first = swar::first_equal(u64::from_le_bytes(word), byte);
+        if first < 8 {
+            return Some(at + first);
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    rest.iter().position(|&b| b == byte).map(|i| at + i)
 }
 
 /// The pieces of `text` between `separator`s (ASCII), as `str::split` gives them.
@@ -53,6 +73,40 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
+/// [`split`] for a text of short pieces, such as a signed header list: each separator is
+/// found with [`find_near`].
+pub(crate) fn split_short(text: &str, separator: u8) -> SplitShort<'_> {
+    SplitShort {
+        rest: Some(text),
+        separator,
+    }
+}
+
+/// The iterator [`split_short`] returns.
+pub(crate) struct SplitShort<'a> {
+    rest: Option<&'a str>,
+    separator: u8,
+}
+
+impl<'a> Iterator for SplitShort<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.rest?;
+        let at = find_near(text.as_bytes(), self.separator);
+        match at.and_then(|at| Some((text.get(..at)?, text.get(at + 1..)?))) {
+            Some((piece, next)) => {
+                self.rest = Some(next);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(text)
+            }
+        }
+    }
+}
+
 /// Splits at the first `byte`, which must be ASCII.
 #[inline]
 pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
@@ -63,6 +117,33 @@ pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_first_byte_near() {
+        for len in 0..40 {
+            let mut text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(find_near(&text, b';'), None, "{len}");
+            for at in (0..len).rev() {
+                text[at] = b';';
+                assert_eq!(find_near(&text, b';'), Some(at), "{len} {at}");
+            }
+            // Bytes of 0x80 and more, and the byte's neighbours.
+            let others: Vec<u8> = (0..len)
+                .map(|i| [0x80, 0xbb, 0x3a, 0x3c, 0xff][i % 5])
+                .collect();
+            assert_eq!(find_near(&others, b';'), None, "{len}");
+        }
+        for text in [
+            "",
+            "a",
+            "a;b",
+            ";a;;b;",
+            "é;x",
+            "host;x-amz-content-sha256;x-amz-date",
+        ] {
+            assert!(split_short(text, b';').eq(text.split(';')), "{text:?}");
+        }
+    }
 
     #[test]
     fn splits_at_the_first_byte() {

@@ -22,6 +22,16 @@ pub(crate) const fn equal(low: u64, c: u8) -> u64 {
     !at_least(low ^ (c as u64 * ONES), 1) & HIGH
 }
 
+/// The place of the first byte of `word` (little-endian: its lowest byte first) that
+/// equals `c`, or 8 when none does; any bytes. A byte equal to `c` is zero in `word ^ c`,
+/// and taking one from it borrows and sets its top bit where its own was clear. The borrow
+/// can mark a byte above it falsely, never one below, so the lowest mark is right.
+pub(crate) const fn first_equal(word: u64, c: u8) -> usize {
+    let x = word ^ (c as u64 * ONES);
+    let marks = x.wrapping_sub(ONES) & !x & HIGH;
+    marks.trailing_zeros() as usize / 8
+}
+
 /// The first eight bytes as a big-endian integer, padded with zeros: such prefixes compare
 /// as the texts' first eight bytes do.
 pub(crate) const fn be_prefix(bytes: &[u8]) -> u64 {
@@ -89,6 +99,30 @@ mod tests {
                         let expected = if byte == c { 0x80 } else { 0 };
                         assert_eq!(out, expected, "{byte:#x} == {c:#x} at {i}");
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn finds_the_first_equal_byte_of_any() {
+        // Every byte value sought, in every place, among the neighbours a borrow could
+        // confuse with it, with a second match above that must not move the first.
+        for c in 0..=255u8 {
+            let others = [c.wrapping_add(1), c.wrapping_sub(1), c ^ 0x80, c ^ 1];
+            for place in 0..8 {
+                for &other in &others {
+                    let mut bytes = [other; 8];
+                    assert_eq!(first_equal(u64::from_le_bytes(bytes), c), 8, "{c:#x}");
+                    bytes[place] = c;
+                    if place < 7 {
+                        bytes[7] = c;
+                    }
+                    assert_eq!(
+                        first_equal(u64::from_le_bytes(bytes), c),
+                        place,
+                        "{c:#x} {other:#x} at {place}"
+                    );
                 }
             }
         }
