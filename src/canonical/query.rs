@@ -146,11 +146,11 @@ impl<'a> QueryParam<'a> {
         let key = if name.canonical {
             swar::be_prefix(name.text.as_bytes())
         } else {
-            let mut first = [0u8; 8];
-            for (slot, b) in first.iter_mut().zip(name.bytes()) {
-                *slot = b;
-            }
-            u64::from_be_bytes(first)
+            // The canonical bytes, shifted in as `be_prefix` does with a text's.
+            let (word, n) = name.bytes().take(8).fold((0u64, 0u32), |(word, n), b| {
+                (word << 8 | u64::from(b), n + 1)
+            });
+            word.checked_shl(8 * (8 - n)).unwrap_or(0)
         };
         Self { name, value, key }
     }
@@ -446,6 +446,25 @@ mod tests {
             let a = (canonical(&pair[0].name), canonical(&pair[0].value));
             let b = (canonical(&pair[1].name), canonical(&pair[1].value));
             assert!(a <= b, "{a:?} before {b:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_the_canonical_names_first_eight_bytes() {
+        for (raw, canonical) in [
+            ("%61", "a"),
+            ("%61%62c", "abc"),
+            ("abcdefg%68ij", "abcdefghij"),
+            ("%7E%2f", "~%2F"),
+            ("", ""),
+        ] {
+            let key = |name| QueryParam::new(Component::raw(name), Component::raw("")).key;
+            assert_eq!(key(raw), key(canonical), "{raw:?}");
+            assert_eq!(
+                key(canonical),
+                swar::be_prefix(canonical.as_bytes()),
+                "{raw:?}"
+            );
         }
     }
 
