@@ -6,6 +6,7 @@ use std::fmt;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::error::SigningError;
+use crate::swar;
 
 /// A UTC time as `X-Amz-Date` writes it: `YYYYMMDDTHHMMSSZ`, held inline.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,11 +53,12 @@ impl AmzDate {
     /// [`AmzDate::parse`] of bytes, and the time it stands for.
     pub(crate) fn parse_with_time(text: &[u8]) -> Option<(Self, OffsetDateTime)> {
         let bytes: [u8; 16] = text.try_into().ok()?;
-        let digits_ok = bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| matches!(i, 8 | 15) || b.is_ascii_digit());
-        if !digits_ok || bytes[8] != b'T' || bytes[15] != b'Z' {
+        let [date, time] = words(&bytes);
+        // 'T' and 'Z' stand in the time's first and last places; digits everywhere else.
+        const ENDS: u64 = 0xff00_0000_0000_00ff;
+        let time_digits = (time & !ENDS) | (u64::from_le_bytes(*b"00000000") & ENDS);
+        let ends_ok = time & ENDS == u64::from_le_bytes(*b"T000000Z") & ENDS;
+        if !(all_digits(date) && all_digits(time_digits) && ends_ok) {
             return None;
         }
         let parsed = Self(bytes);
@@ -66,23 +68,17 @@ impl AmzDate {
 
     /// The time this stands for.
     pub fn to_offset_date_time(&self) -> Option<OffsetDateTime> {
-        let b = &self.0;
-        let num = |range: std::ops::Range<usize>| {
-            b[range]
-                .iter()
-                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-        };
-        let month = Month::try_from(u8::try_from(num(4..6)).ok()?).ok()?;
-        let date = Date::from_calendar_date(
-            i32::try_from(num(0..4)).ok()?,
-            month,
-            u8::try_from(num(6..8)).ok()?,
-        )
-        .ok()?;
+        let [date, time] = words(&self.0);
+        // The time's word is shifted one place to drop its 'T': "HHMMSSZ" then.
+        let (date, time) = (two_digit_numbers(date), two_digit_numbers(time >> 8));
+        let lane = |word: u64, n: u32| (word >> (16 * n)) as u16 & 0xff;
+        let year = i32::from(lane(date, 0)) * 100 + i32::from(lane(date, 1));
+        let month = Month::try_from(lane(date, 2) as u8).ok()?;
+        let date = Date::from_calendar_date(year, month, lane(date, 3) as u8).ok()?;
         let time = Time::from_hms(
-            u8::try_from(num(9..11)).ok()?,
-            u8::try_from(num(11..13)).ok()?,
-            u8::try_from(num(13..15)).ok()?,
+            lane(time, 0) as u8,
+            lane(time, 1) as u8,
+            lane(time, 2) as u8,
         )
         .ok()?;
         Some(PrimitiveDateTime::new(date, time).assume_utc())
@@ -103,6 +99,29 @@ impl AmzDate {
     pub fn date_stamp(&self) -> &str {
         &self.as_str()[..8]
     }
+}
+
+/// The sixteen bytes as two words, first byte lowest.
+fn words(bytes: &[u8; 16]) -> [u64; 2] {
+    let mut halves = [[0u8; 8]; 2];
+    halves[0].copy_from_slice(&bytes[..8]);
+    halves[1].copy_from_slice(&bytes[8..]);
+    halves.map(u64::from_le_bytes)
+}
+
+/// Whether all eight bytes of `word` are ASCII digits.
+fn all_digits(word: u64) -> bool {
+    let low = word & !swar::HIGH;
+    let digit = swar::at_least(low, b'0') & !swar::at_least(low, b'9' + 1) & !word;
+    digit & swar::HIGH == swar::HIGH
+}
+
+/// Eight ASCII digits (the first lowest) as four two-digit numbers, one to each 16-bit lane
+/// (in its low byte): ten times each pair's first digit plus its second. No byte carries:
+/// each holds at most 99. Bytes past the digits give garbage in their own lanes only.
+fn two_digit_numbers(word: u64) -> u64 {
+    let digits = word.wrapping_sub(u64::from_le_bytes(*b"00000000"));
+    (digits.wrapping_mul(10).wrapping_add(digits >> 8)) & 0x00ff_00ff_00ff_00ff
 }
 
 /// "00" to "99".
@@ -183,6 +202,43 @@ mod tests {
             "+0150830T123600Z",
         ] {
             assert!(AmzDate::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    /// Every byte in every place of a valid value, against a parser that reads one byte at
+    /// a time.
+    #[test]
+    fn parse_agrees_with_a_byte_by_byte_reading() {
+        let reference = |b: &[u8; 16]| -> Option<OffsetDateTime> {
+            let shape = b.iter().enumerate().all(|(i, &c)| match i {
+                8 => c == b'T',
+                15 => c == b'Z',
+                _ => c.is_ascii_digit(),
+            });
+            if !shape {
+                return None;
+            }
+            let num = |r: std::ops::Range<usize>| {
+                b[r].iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
+            };
+            let month = Month::try_from(num(4..6) as u8).ok()?;
+            let date = Date::from_calendar_date(num(0..4) as i32, month, num(6..8) as u8).ok()?;
+            let time = Time::from_hms(num(9..11) as u8, num(11..13) as u8, num(13..15) as u8);
+            Some(PrimitiveDateTime::new(date, time.ok()?).assume_utc())
+        };
+        for valid in [
+            *b"20150830T123600Z",
+            *b"20240229T235959Z",
+            *b"00000101T000000Z",
+        ] {
+            for at in 0..16 {
+                for byte in 0..=255u8 {
+                    let mut text = valid;
+                    text[at] = byte;
+                    let parsed = AmzDate::parse_with_time(&text).map(|(_, time)| time);
+                    assert_eq!(parsed, reference(&text), "{byte:#x} at {at}");
+                }
+            }
         }
     }
 }
