@@ -337,7 +337,7 @@ fn slot_of(access_key_id: &str, date: &[u8; 8], region: &str, service: &str) -> 
     mix(mix(first, second), lengths)
 }
 
-fn mix(h: u64, word: u64) -> u64 {
+pub(crate) fn mix(h: u64, word: u64) -> u64 {
     (h ^ word)
         .wrapping_mul(0x0000_0100_0000_01b3)
         .rotate_left(29)

@@ -188,8 +188,15 @@ impl BuildHasher for IdHash {
 struct IdHasher(u64);
 
 impl Hasher for IdHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         self.0 = crate::signing_key::hash_words(self.0, bytes);
+    }
+
+    /// The end mark a `str` writes after its bytes, folded in as one word.
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = crate::signing_key::mix(self.0, u64::from(byte));
     }
 
     /// Every bit of the state spread over the low bits, which pick a map's bucket: the
