@@ -381,7 +381,6 @@ impl Signer {
         headers.clear();
         let mut has_host = false;
         let mut lowercase = true;
-        const HOST_KEY: u64 = canonical::headers::name_key("host");
         let exclusions = self.settings.exclusions();
         for &(name, value) in request.headers.iter() {
             let scan = if request.names_checked {
@@ -406,7 +405,7 @@ impl Signer {
                     name: name.to_owned(),
                 }
             })?;
-            has_host |= scan.key == HOST_KEY && name.len() == 4;
+            has_host |= scan.key == canonical::headers::HOST_KEY && name.len() == 4;
             lowercase &= !scan.upper;
             headers.push(header);
         }

@@ -224,6 +224,9 @@ pub(crate) const fn name_key(name: &str) -> u64 {
     word | (upper >> 2)
 }
 
+/// `host`'s [`name_key`].
+pub(crate) const HOST_KEY: u64 = name_key("host");
+
 const NOT_TCHAR: u8 = 1;
 const UPPER: u8 = 2;
 

@@ -558,13 +558,23 @@ fn headers_rules() {
         "MissingAuthenticationToken"
     );
 
-    let mut no_host = signed;
+    let mut no_host = signed.clone();
     let auth = no_host.header_mut("authorization").expect("present");
     *auth = auth.replace("SignedHeaders=host;", "SignedHeaders=");
     assert!(matches!(
         check(&no_host, false, NOW),
         Err(VerifyError::HostNotSigned)
     ));
+    // Names that start as `host` does are not `host`.
+    for other in ["hos", "host-a", "hosts", "hostname0"] {
+        let mut no_host = signed.clone();
+        let auth = no_host.header_mut("authorization").expect("present");
+        *auth = auth.replace("SignedHeaders=host;", &format!("SignedHeaders={other};"));
+        assert!(
+            matches!(check(&no_host, false, NOW), Err(VerifyError::HostNotSigned)),
+            "{other}"
+        );
+    }
 }
 
 #[test]
