@@ -118,7 +118,8 @@ fn all_digits(word: u64) -> bool {
 
 /// Eight ASCII digits (the first lowest) as four two-digit numbers, one to each 16-bit lane
 /// (in its low byte): ten times each pair's first digit plus its second. No byte carries:
-/// each holds at most 99. Bytes past the digits give garbage in their own lanes only.
+/// each holds at most 99. Bytes past the digits that start a lane (as the time's `Z` does)
+/// give garbage in their own lanes only.
 fn two_digit_numbers(word: u64) -> u64 {
     let digits = word.wrapping_sub(u64::from_le_bytes(*b"00000000"));
     (digits.wrapping_mul(10).wrapping_add(digits >> 8)) & 0x00ff_00ff_00ff_00ff
@@ -167,6 +168,15 @@ mod tests {
             (datetime!(2024-02-29 09:05:07 UTC), "20240229T090507Z"),
         ] {
             assert_eq!(AmzDate::new(time).expect("in range").as_str(), text);
+        }
+        // Across the calendar it can write, a few days of each century.
+        for year in (0..=9999).step_by(97) {
+            for (ordinal, seconds) in [(1, 0), (59, 86_399), (60, 43_210), (365, 3_723)] {
+                let date = time::Date::from_ordinal_date(year, ordinal).expect("valid");
+                let time = date.midnight().assume_utc() + time::Duration::seconds(seconds);
+                let amz = AmzDate::new(time).expect("in range");
+                assert_eq!(amz.to_offset_date_time(), Some(time), "{time}");
+            }
         }
         let start = datetime!(1970-01-01 00:00:00 UTC);
         for step in 0..100_000i64 {

@@ -747,8 +747,9 @@ mod tests {
                 parse_signed_names(bad, &mut SignedNames::new()).is_none(),
                 "{bad:?}"
             );
-            // After a first name of 19 bytes, so that each straddles two words.
-            let long = format!("a-long-first-name-x;{bad}");
+            // After 21 bytes, so that a name of four bytes or more runs from one word into
+            // the next.
+            let long = format!("a-long-first-name-xy;{bad}");
             assert!(
                 parse_signed_names(&long, &mut SignedNames::new()).is_none(),
                 "{long:?}"
@@ -783,6 +784,9 @@ mod tests {
             ("host", "host", true),
             ("host", "hos", false),
             ("host", "hosts", false),
+            // The same key, padded with zeros where the other has a zero byte.
+            ("host", "host\0", false),
+            ("x-amz-date", "x-amz-dat", false),
             ("host", "h\u{f3}t", false),
         ] {
             let name = SignedName::new(signed);

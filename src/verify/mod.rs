@@ -48,7 +48,8 @@ pub struct Limits {
     pub max_authorization_len: usize,
     /// The most signed headers.
     pub max_signed_headers: usize,
-    /// The most headers in the request.
+    /// The most headers in the request. Past 65,536 a request is refused whatever this
+    /// says: the verifier keeps headers' positions in 16 bits.
     pub max_headers: usize,
     /// The most bytes of header names and values together.
     pub max_header_bytes: usize,
@@ -508,12 +509,17 @@ impl Verifier {
             let key = canonical::name_key(name);
             let found = names.iter().position(|n| n.is(name, key));
             match found {
-                // Both positions fit (checked above).
-                Some(index) => {
-                    if let Some(key) = Matched::new(index, at) {
-                        matched.push(key);
+                // Both positions fit (checked above); should they not, the request is
+                // refused rather than a signed header left out.
+                Some(index) => match Matched::new(index, at) {
+                    Some(key) => matched.push(key),
+                    None => {
+                        return Err(VerifyError::TooLarge {
+                            what: "number of headers",
+                            limit,
+                        })
                     }
-                }
+                },
                 None if unsigned_amz.is_none() && self.settings.require_signed_amz_headers => {
                     let amz = name.len() > 6
                         && name.as_bytes()[..6].eq_ignore_ascii_case(b"x-amz-")

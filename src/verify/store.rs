@@ -161,9 +161,11 @@ impl<D> Default for InMemoryStore<D> {
 
 /// How the store hashes access key ids: the key cache's word-at-a-time hash, seeded at
 /// random for each store, in place of SipHash (some 20 ns a lookup, a tenth of parsing a
-/// request). Clients choose the ids looked up, but a lookup only walks the entries there
-/// are; only the store's owner inserts, and the seed keeps even a chosen set of ids from
-/// piling up in a few places.
+/// request). It is not a keyed hash: the seed places ids differently in each store, but
+/// ids can be made that collide in any store (an id and the same with its last word
+/// repeated, say). That is safe here because clients only choose the ids looked up, and a
+/// lookup only walks the entries there are; only the store's owner inserts, and ids that
+/// collide can only slow the lookups of their own kind.
 #[derive(Clone)]
 struct IdHash {
     seed: u64,
