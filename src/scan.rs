@@ -42,58 +42,40 @@ pub(crate) fn find_near(bytes: &[u8], byte: u8) -> Option<usize> {
 }
 
 /// The pieces of `text` between `separator`s (ASCII), as `str::split` gives them.
-pub(crate) fn split(text: &str, separator: u8) -> Split<'_> {
+pub(crate) fn split(text: &str, separator: u8) -> Split<'_, impl Fn(&[u8], u8) -> Option<usize>> {
     Split {
         rest: Some(text),
         separator,
-    }
-}
-
-/// The iterator [`split`] returns.
-pub(crate) struct Split<'a> {
-    rest: Option<&'a str>,
-    separator: u8,
-}
-
-impl<'a> Iterator for Split<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let text = self.rest?;
-        match split_once(text, self.separator) {
-            Some((piece, next)) => {
-                self.rest = Some(next);
-                Some(piece)
-            }
-            None => {
-                self.rest = None;
-                Some(text)
-            }
-        }
+        find,
     }
 }
 
 /// [`split`] for a text of short pieces, such as a signed header list: each separator is
 /// found with [`find_near`].
-pub(crate) fn split_short(text: &str, separator: u8) -> SplitShort<'_> {
-    SplitShort {
+pub(crate) fn split_short(
+    text: &str,
+    separator: u8,
+) -> Split<'_, impl Fn(&[u8], u8) -> Option<usize>> {
+    Split {
         rest: Some(text),
         separator,
+        find: find_near,
     }
 }
 
-/// The iterator [`split_short`] returns.
-pub(crate) struct SplitShort<'a> {
+/// The iterator [`split`] and [`split_short`] return, each with its own search.
+pub(crate) struct Split<'a, F> {
     rest: Option<&'a str>,
     separator: u8,
+    find: F,
 }
 
-impl<'a> Iterator for SplitShort<'a> {
+impl<'a, F: Fn(&[u8], u8) -> Option<usize>> Iterator for Split<'a, F> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
         let text = self.rest?;
-        let at = find_near(text.as_bytes(), self.separator);
+        let at = (self.find)(text.as_bytes(), self.separator);
         match at.and_then(|at| Some((text.get(..at)?, text.get(at + 1..)?))) {
             Some((piece, next)) => {
                 self.rest = Some(next);
