@@ -36,9 +36,7 @@ pub(crate) fn decode32(text: &[u8]) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     let mut bad = 0u64;
     for (four, chars) in out.chunks_exact_mut(4).zip(text.chunks_exact(8)) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chars);
-        let c = u64::from_le_bytes(word);
+        let c = swar::le_word(chars);
         // A byte of 0x80 or more is rejected by itself; the others are tested by range.
         let low = c & !HIGH;
         let at_least = |n: u8| swar::at_least(low, n);

@@ -29,9 +29,7 @@ pub(crate) fn find_near(bytes: &[u8], byte: u8) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let first = swar::first_equal(u64::from_le_bytes(word), byte);
+        let first = swar::first_equal(swar::le_word(chunk), byte);
         if first < 8 {
             return Some(at + first);
         }

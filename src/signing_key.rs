@@ -346,19 +346,14 @@ pub(crate) fn mix(h: u64, word: u64) -> u64 {
 /// Folds `part` into `h` a word at a time; the last few bytes as one word (the part's
 /// last eight when it has eight), so that no part costs a step per byte.
 pub(crate) fn hash_words(mut h: u64, part: &[u8]) -> u64 {
-    let word = |bytes: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(bytes);
-        u64::from_le_bytes(w)
-    };
     let mut words = part.chunks_exact(8);
     for w in &mut words {
-        h = mix(h, word(w));
+        h = mix(h, crate::swar::le_word(w));
     }
     let rest = words.remainder();
     if !rest.is_empty() {
         let last = match part.len().checked_sub(8) {
-            Some(at) => word(&part[at..]),
+            Some(at) => crate::swar::le_word(&part[at..]),
             None => rest.iter().fold(0, |w, &b| w << 8 | u64::from(b)),
         };
         h = mix(h, last);

@@ -32,6 +32,15 @@ pub(crate) const fn first_equal(word: u64, c: u8) -> usize {
     marks.trailing_zeros() as usize / 8
 }
 
+/// The first eight bytes as a little-endian word (its first byte lowest): a chunk of
+/// `chunks_exact(8)`, read whole. Zero for fewer than eight.
+#[inline(always)]
+pub(crate) fn le_word(bytes: &[u8]) -> u64 {
+    bytes
+        .first_chunk::<8>()
+        .map_or(0, |word| u64::from_le_bytes(*word))
+}
+
 /// The first eight bytes as a big-endian integer, padded with zeros: such prefixes compare
 /// as the texts' first eight bytes do.
 pub(crate) const fn be_prefix(bytes: &[u8]) -> u64 {
@@ -61,9 +70,7 @@ pub(crate) const fn be_prefix(bytes: &[u8]) -> u64 {
 pub(crate) fn for_each_word(bytes: &[u8], pad: u8, mut f: impl FnMut(u64)) {
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        f(u64::from_le_bytes(word));
+        f(le_word(chunk));
     }
     let rest = chunks.remainder().len();
     let pad = u64::from(pad) * ONES;
