@@ -32,6 +32,35 @@ pub(crate) const fn first_equal(word: u64, c: u8) -> usize {
     marks.trailing_zeros() as usize / 8
 }
 
+/// `word` with each byte from `A` to `Z` made lower case; every other byte, 0x80 and up
+/// included, as it was.
+pub(crate) const fn lower(word: u64) -> u64 {
+    let low = word & !HIGH;
+    let upper = at_least(low, b'A') & !at_least(low, b'Z' + 1) & !word & HIGH;
+    word | (upper >> 2)
+}
+
+/// Whether `text` in any case is `known`, a lower-case text of at least four bytes (for
+/// fewer, never). Compared eight bytes at a time (four, for fewer than eight), the last
+/// ones overlapping the others; inlined, so that `known`'s words are constants.
+#[inline(always)]
+pub(crate) fn eq_lower(text: &[u8], known: &[u8]) -> bool {
+    if text.len() != known.len() {
+        return false;
+    }
+    if let (Some(last), Some(known_last)) = (text.last_chunk::<8>(), known.last_chunk::<8>()) {
+        return lower(u64::from_le_bytes(*last)) == u64::from_le_bytes(*known_last)
+            && text
+                .chunks_exact(8)
+                .zip(known.chunks_exact(8))
+                .all(|(a, b)| lower(le_word(a)) == le_word(b));
+    }
+    let four = |bytes: Option<&[u8; 4]>| bytes.map(|b| u64::from(u32::from_le_bytes(*b)));
+    let (first, last) = (four(text.first_chunk()), four(text.last_chunk()));
+    let (known_first, known_last) = (four(known.first_chunk()), four(known.last_chunk()));
+    known_first.is_some() && first.map(lower) == known_first && last.map(lower) == known_last
+}
+
 /// The first eight bytes as a little-endian word (its first byte lowest): a chunk of
 /// `chunks_exact(8)`, read whole. Zero for fewer than eight.
 #[inline(always)]
@@ -130,6 +159,39 @@ mod tests {
                         place,
                         "{c:#x} {other:#x} at {place}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lowers_letters_and_nothing_else() {
+        for b in 0..=255u8 {
+            for place in 0..8 {
+                let mut bytes = *b"aZ-0\x80\xc1Q~";
+                bytes[place] = b;
+                let expected = bytes.map(|b| b.to_ascii_lowercase());
+                assert_eq!(lower(u64::from_le_bytes(bytes)).to_le_bytes(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn compares_with_a_lower_case_text_as_any_case() {
+        let known = "x-amz-security-token-and-more-still";
+        for len in 0..=known.len() {
+            let known = &known.as_bytes()[..len];
+            let mut text = known.to_ascii_uppercase();
+            // Shorter than four bytes, a text is never equal.
+            assert_eq!(eq_lower(&text, known), len >= 4, "{len}");
+            assert!(!eq_lower(&text[..len.saturating_sub(1)], known));
+            for place in 0..len {
+                for b in 0..=255u8 {
+                    let was = text[place];
+                    text[place] = b;
+                    let expected = len >= 4 && text.eq_ignore_ascii_case(known);
+                    assert_eq!(eq_lower(&text, known), expected, "{len} {place} {b:#x}");
+                    text[place] = was;
                 }
             }
         }

@@ -216,12 +216,7 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
 /// with zeros: keys compare as the names' first eight bytes do, so most comparisons of two
 /// names are one comparison of integers.
 pub(crate) const fn name_key(name: &str) -> u64 {
-    let word = swar::be_prefix(name.as_bytes());
-    // Lower-cased eight bytes at once: 0x20 more in each byte from 'A' to 'Z' (bytes of
-    // 0x80 and more are left alone).
-    let low = word & !swar::HIGH;
-    let upper = swar::at_least(low, b'A') & !swar::at_least(low, b'Z' + 1) & !word & swar::HIGH;
-    word | (upper >> 2)
+    swar::lower(swar::be_prefix(name.as_bytes()))
 }
 
 /// `host`'s [`name_key`].

@@ -36,6 +36,7 @@ use crate::scope::{write_string_to_sign, CredentialScope};
 use crate::settings::{SessionTokenMode, SigningSettings};
 use crate::sign::{hex_sha256, EMPTY_SHA256};
 use crate::signing_key::{SigningKey, SigningKeyCache, TERMINATOR};
+use crate::swar;
 use crate::time::AmzDate;
 use parse::{Claims, PresigningParams, TokenRef};
 
@@ -703,11 +704,11 @@ impl<'r> KnownHeaders<'r> {
     }
 }
 
-/// Sets `slot` to `value` if it is empty and `name` is `known`. Inlined, so that each
-/// comparison is with a constant.
+/// Sets `slot` to `value` if it is empty and `name` is `known` (lower case, four bytes or
+/// more) in any case. Inlined, so that each comparison is with constant words.
 #[inline(always)]
 fn keep_first<'r>(slot: &mut Option<&'r [u8]>, name: &str, known: &str, value: &'r [u8]) {
-    if slot.is_none() && name.eq_ignore_ascii_case(known) {
+    if slot.is_none() && swar::eq_lower(name.as_bytes(), known.as_bytes()) {
         *slot = Some(value);
     }
 }
