@@ -37,13 +37,9 @@ pub(crate) fn decode32(text: &[u8]) -> Option<[u8; 32]> {
     let mut bad = 0u64;
     for (four, chars) in out.chunks_exact_mut(4).zip(text.chunks_exact(8)) {
         let c = swar::le_word(chars);
-        // A byte of 0x80 or more is rejected by itself; the others are tested by range.
-        let low = c & !HIGH;
-        let at_least = |n: u8| swar::at_least(low, n);
-        let digit = at_least(b'0') & !at_least(b'9' + 1);
-        let letter = at_least(b'a') & !at_least(b'f' + 1);
-        bad |= (c & HIGH) | !(digit | letter) & HIGH;
-        let values = (c & LOW_NIBBLES) + ((letter & HIGH) >> 7) * 9;
+        let (not_hex, letter) = classify(c);
+        bad |= not_hex;
+        let values = (c & LOW_NIBBLES) + (letter >> 7) * 9;
         // Each pair of characters to one byte, in the low half of a 16-bit lane.
         let pairs = ((values & LANES) << 4) | ((values >> 8) & LANES);
         let x = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
@@ -51,6 +47,26 @@ pub(crate) fn decode32(text: &[u8]) -> Option<[u8; 32]> {
         four.copy_from_slice(&x.to_le_bytes()[..4]);
     }
     (bad == 0).then_some(out)
+}
+
+/// `text` if it is 64 lower-case hex digits: a signature to compare as it was sent.
+pub(crate) fn check64(text: &[u8]) -> Option<&[u8; 64]> {
+    let text: &[u8; 64] = text.try_into().ok()?;
+    let bad = text
+        .chunks_exact(8)
+        .fold(0, |bad, chars| bad | classify(swar::le_word(chars)).0);
+    (bad == 0).then_some(text)
+}
+
+/// For eight characters: the top bit of each byte that is not a lower-case hex digit, and
+/// the top bit of each that is a letter from `a` to `f`. A byte of 0x80 or more is marked
+/// by itself; the others are tested by range.
+fn classify(c: u64) -> (u64, u64) {
+    let low = c & !HIGH;
+    let at_least = |n: u8| swar::at_least(low, n);
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let letter = at_least(b'a') & !at_least(b'f' + 1);
+    ((c | !(digit | letter)) & HIGH, letter & !c & HIGH)
 }
 
 #[cfg(test)]
@@ -83,9 +99,16 @@ mod tests {
                     bytes
                 });
                 assert_eq!(decode32(&text), expected, "{b:#x} at {at}");
+                assert_eq!(
+                    check64(&text).is_some(),
+                    expected.is_some(),
+                    "{b:#x} at {at}"
+                );
             }
         }
         assert_eq!(decode32(&valid[1..]), None);
         assert_eq!(decode32(b""), None);
+        assert_eq!(check64(&valid), Some(&valid));
+        assert_eq!(check64(&valid[1..]), None);
     }
 }

@@ -46,7 +46,8 @@ pub(crate) struct Claims<'r> {
     pub(crate) location: AuthLocation,
     pub(crate) credential: CredentialParts<'r>,
     pub(crate) signed: SignedList<'r>,
-    pub(crate) signature: [u8; 32],
+    /// As sent: 64 lower-case hex digits, compared with the expected signature's hex.
+    pub(crate) signature: &'r [u8; 64],
     /// Presigned only: the raw `X-Amz-Date` and `X-Amz-Expires` values.
     pub(crate) query_date: Option<&'r str>,
     pub(crate) expires: Option<&'r str>,
@@ -175,8 +176,8 @@ fn is_plain(b: u8) -> bool {
     (b > b' ') & (b < 0x7f) & (b != b'%')
 }
 
-fn parse_signature(raw: &str, location: AuthLocation) -> Result<[u8; 32], VerifyError> {
-    crate::hex::decode32(raw.as_bytes()).ok_or_else(|| {
+fn parse_signature(raw: &str, location: AuthLocation) -> Result<&[u8; 64], VerifyError> {
+    crate::hex::check64(raw.as_bytes()).ok_or_else(|| {
         malformed(
             location,
             "the Signature must be 64 lower-case hexadecimal digits",
@@ -593,7 +594,7 @@ mod tests {
                 .iter()
                 .map(|n| n.name)
                 .eq(["host", "x-amz-date"]));
-            assert_eq!(hex::encode(claims.signature), sig);
+            assert_eq!(&claims.signature[..], sig.as_bytes());
         }
         // A value the SDK form splits but cannot parse gets the general parser's error.
         let comma =
