@@ -108,15 +108,20 @@ pub(crate) fn for_each_word(bytes: &[u8], pad: u8, mut f: impl FnMut(u64)) {
     let last = match bytes.last_chunk::<8>() {
         _ if rest == 0 => pad,
         Some(tail) => u64::from_le_bytes(*tail) >> (64 - 8 * rest) | pad << (8 * rest),
-        None => {
-            let word = bytes
-                .iter()
-                .rev()
-                .fold(0, |word, &b| word << 8 | u64::from(b));
-            word | pad << (8 * rest)
-        }
+        None => short_word(bytes, pad),
     };
     f(last);
+}
+
+/// Fewer than eight bytes as a little-endian word (the first byte lowest), with the low
+/// bytes of `fill` above them. Shifted in a byte at a time: copied into a buffer instead,
+/// the bytes would be read back as a word before their stores complete, which stalls.
+pub(crate) fn short_word(bytes: &[u8], fill: u64) -> u64 {
+    let word = bytes
+        .iter()
+        .rev()
+        .fold(0, |word, &b| word << 8 | u64::from(b));
+    word | fill.checked_shl(8 * bytes.len() as u32).unwrap_or(0)
 }
 
 #[cfg(test)]
