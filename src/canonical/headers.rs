@@ -394,6 +394,9 @@ pub(crate) enum HeaderSource<'a> {
         signed: SignedList<'a>,
         matched: &'a [Matched],
         all: &'a [Header<'a>],
+        /// The headers, by place (the first 64), whose values are known to be plain (see
+        /// [`check_value`]): they are written without a second look.
+        plain: u64,
     },
 }
 
@@ -432,12 +435,14 @@ impl HeaderSource<'_> {
                 signed,
                 matched,
                 all,
+                plain,
             } => {
                 // `;` alone, as nearly every list has it, splits faster as a byte.
                 if signed.separator == ";" {
-                    write_listed(sink, scan::split_short(signed.raw, b';'), matched, all);
+                    let names = scan::split_short(signed.raw, b';');
+                    write_listed(sink, names, matched, all, plain);
                 } else {
-                    write_listed(sink, signed.names(), matched, all);
+                    write_listed(sink, signed.names(), matched, all, plain);
                 }
             }
         }
@@ -476,12 +481,14 @@ fn write_listed<'a, S: Sink>(
     mut names: impl Iterator<Item = &'a str>,
     matched: &[Matched],
     all: &[Header<'_>],
+    plain: u64,
 ) {
     let mut next_index = 0;
     let mut current = None;
     for &key in matched {
         let index = key.name();
-        let Some(&(name, value)) = all.get(key.header()) else {
+        let at = key.header();
+        let Some(&(name, value)) = all.get(at) else {
             continue;
         };
         if current == Some(index) {
@@ -499,7 +506,11 @@ fn write_listed<'a, S: Sink>(
             sink.put_byte(b':');
             current = Some(index);
         }
-        write_value(sink, value);
+        if at < 64 && plain >> at & 1 == 1 {
+            sink.put(value);
+        } else {
+            write_value(sink, value);
+        }
     }
     if current.is_some() {
         sink.put_byte(b'\n');

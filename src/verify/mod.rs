@@ -162,6 +162,8 @@ pub struct Pending<'r> {
     request: &'r SignableRequest<'r>,
     claims: Claims<'r>,
     matched: MatchedHeaders,
+    /// The headers, by place (the first 64), whose values `parse` found plain.
+    plain: u64,
     date: AmzDate,
     request_time: OffsetDateTime,
     now: OffsetDateTime,
@@ -345,7 +347,7 @@ impl Verifier {
         self.check_bounds(request, known.total_bytes)?;
 
         // Where the signature is.
-        let authorization = known.authorization;
+        let authorization = known.authorization.map(|found| found.value);
         // A query is split only when it holds the name of the parameter that presigns it.
         let presigning = request
             .query
@@ -358,19 +360,36 @@ impl Verifier {
             (None, None) => return Err(VerifyError::MissingAuthentication),
             (Some(value), None) => {
                 let mut claims = parse::parse_authorization(value, limits, &mut names)?;
-                claims.token = known.security_token.map(TokenRef::Header);
+                claims.token = known
+                    .security_token
+                    .map(|found| TokenRef::Header(found.value));
                 claims
             }
             (None, Some(found)) => parse::presigned_claims(found, limits, &mut names)?,
         };
 
         // When.
+        // The headers whose values are found plain here, by place (the first 64): the
+        // canonical request takes them as they are, without a second look.
+        let mut plain = 0u64;
+        let mut mark_plain = |at: usize| {
+            if at < 64 {
+                plain |= 1 << at;
+            }
+        };
         let (date, request_time) = match claims.query_date {
             Some(value) => parse::parse_request_time(value.as_bytes(), false)?,
             None => match known.amz_date {
-                Some(value) => parse::parse_request_time(value, false)?,
+                Some(found) => {
+                    let parsed = parse::parse_request_time(found.value, false)?;
+                    // Read as it came, not trimmed: digits and two letters.
+                    if parsed.0.as_bytes() == found.value {
+                        mark_plain(found.at);
+                    }
+                    parsed
+                }
                 None => match known.date {
-                    Some(value) => parse::parse_request_time(value, true)?,
+                    Some(found) => parse::parse_request_time(found.value, true)?,
                     None => return Err(VerifyError::MissingDate),
                 },
             },
@@ -426,11 +445,14 @@ impl Verifier {
         let mut declared = None;
         let mut streaming = None;
         let payload_hash = match (content_sha256, claims.location) {
-            (Some(value), _) => {
+            (Some(Found { value, at }), _) => {
                 // Only S3's rules let the body go uncovered by the signature: unsigned, or in
                 // chunks (unsigned ones only where unsigned payloads are allowed).
                 let s3 = rules.content_sha256_header;
-                match classify_content_sha256(value)? {
+                let kind = classify_content_sha256(value)?;
+                // Accepted only as it came: a hash's digits or a name's letters and `-`.
+                mark_plain(at);
+                match kind {
                     Declared::Unsigned if !s3 || !self.settings.allow_unsigned_payload => {
                         return Err(VerifyError::UnsignedPayloadNotAllowed)
                     }
@@ -476,6 +498,7 @@ impl Verifier {
             request,
             claims,
             matched,
+            plain,
             date,
             request_time,
             now,
@@ -681,40 +704,48 @@ fn classify_content_sha256(value: &[u8]) -> Result<Declared, VerifyError> {
 /// pass over the request's headers that also totals their size.
 #[derive(Default)]
 struct KnownHeaders<'r> {
-    authorization: Option<&'r [u8]>,
-    amz_date: Option<&'r [u8]>,
-    date: Option<&'r [u8]>,
-    security_token: Option<&'r [u8]>,
-    content_sha256: Option<&'r [u8]>,
+    authorization: Option<Found<'r>>,
+    amz_date: Option<Found<'r>>,
+    date: Option<Found<'r>>,
+    security_token: Option<Found<'r>>,
+    content_sha256: Option<Found<'r>>,
     /// The names' and values' lengths, summed.
     total_bytes: usize,
+}
+
+/// A header's value, and its place among the request's headers.
+#[derive(Clone, Copy)]
+struct Found<'r> {
+    value: &'r [u8],
+    at: usize,
 }
 
 impl<'r> KnownHeaders<'r> {
     fn find(headers: &[(&'r str, &'r [u8])]) -> Self {
         let mut found = Self::default();
-        for &(name, value) in headers {
+        for (at, &(name, value)) in headers.iter().enumerate() {
             found.total_bytes = found
                 .total_bytes
                 .saturating_add(name.len())
                 .saturating_add(value.len());
             // The length settles which name it could be; the two of 20 bytes differ in
             // their seventh.
+            let header = Found { value, at };
             match name.len() {
-                4 => keep_first(&mut found.date, name, "date", value),
-                10 => keep_first(&mut found.amz_date, name, "x-amz-date", value),
-                13 => keep_first(&mut found.authorization, name, "authorization", value),
+                4 => keep_first(&mut found.date, name, "date", header),
+                10 => keep_first(&mut found.amz_date, name, "x-amz-date", header),
+                13 => keep_first(&mut found.authorization, name, "authorization", header),
                 20 if name.as_bytes()[6].eq_ignore_ascii_case(&b's') => keep_first(
                     &mut found.security_token,
                     name,
                     "x-amz-security-token",
-                    value,
+                    header,
                 ),
                 20 => keep_first(
                     &mut found.content_sha256,
                     name,
                     "x-amz-content-sha256",
-                    value,
+                    header,
                 ),
                 _ => {}
             }
@@ -723,12 +754,12 @@ impl<'r> KnownHeaders<'r> {
     }
 }
 
-/// Sets `slot` to `value` if it is empty and `name` is `known` (lower case, four bytes or
+/// Sets `slot` to `header` if it is empty and `name` is `known` (lower case, four bytes or
 /// more) in any case. Inlined, so that each comparison is with constant words.
 #[inline(always)]
-fn keep_first<'r>(slot: &mut Option<&'r [u8]>, name: &str, known: &str, value: &'r [u8]) {
+fn keep_first<'r>(slot: &mut Option<Found<'r>>, name: &str, known: &str, header: Found<'r>) {
     if slot.is_none() && swar::eq_lower(name.as_bytes(), known.as_bytes()) {
-        *slot = Some(value);
+        *slot = Some(header);
     }
 }
 
@@ -945,6 +976,7 @@ impl<'r> Pending<'r> {
                 signed: self.claims.signed,
                 matched: self.matched.as_slice(),
                 all: &self.request.headers,
+                plain: self.plain,
             },
             signed_names: None,
             payload_hash: self.payload_hash.as_bytes(),
@@ -1094,11 +1126,14 @@ mod tests {
             ("dates", b"not date"),
         ];
         let found = KnownHeaders::find(&headers);
-        assert_eq!(found.authorization, Some(&b"first"[..]));
-        assert_eq!(found.amz_date, Some(&b"20150830T123600Z"[..]));
-        assert_eq!(found.date, None);
-        assert_eq!(found.security_token, Some(&b"token"[..]));
-        assert_eq!(found.content_sha256, Some(&b"hash"[..]));
+        fn seen(found: Option<Found<'_>>) -> Option<(&[u8], usize)> {
+            found.map(|f| (f.value, f.at))
+        }
+        assert_eq!(seen(found.authorization), Some((&b"first"[..], 2)));
+        assert_eq!(seen(found.amz_date), Some((&b"20150830T123600Z"[..], 6)));
+        assert_eq!(seen(found.date), None);
+        assert_eq!(seen(found.security_token), Some((&b"token"[..], 5)));
+        assert_eq!(seen(found.content_sha256), Some((&b"hash"[..], 1)));
         let total: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
         assert_eq!(found.total_bytes, total);
     }

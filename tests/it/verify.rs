@@ -350,6 +350,34 @@ fn plain_case() -> Case {
     }
 }
 
+/// `X-Amz-Date` and `x-amz-content-sha256` values read as they came go into the canonical
+/// request without a second look; one read trimmed, or past the first 64 headers, is
+/// checked and trimmed as any other value.
+#[test]
+fn values_read_plain_are_taken_as_they_are() {
+    let signed = sign(&plain_case(), NOW);
+    assert_eq!(check(&signed, false, NOW), Ok(()));
+    let mut padded = signed.clone();
+    let date = padded.header_mut("x-amz-date").expect("dated");
+    *date = format!(" {date}\t ");
+    assert_eq!(check(&padded, false, NOW), Ok(()));
+    let mut crowded = signed.clone();
+    let extra = (0..70).map(|n| (format!("x-extra-{n}"), "x".to_owned()));
+    crowded.headers.splice(0..0, extra);
+    assert_eq!(check(&crowded, false, NOW), Ok(()));
+    let date = crowded.header_mut("x-amz-date").expect("dated");
+    *date = format!("{date} ");
+    assert_eq!(check(&crowded, false, NOW), Ok(()));
+    // A value changed within is still a value changed.
+    let mut changed = signed.clone();
+    let date = changed.header_mut("x-amz-date").expect("dated");
+    *date = date.replace("0000Z", "0001Z");
+    assert_eq!(
+        code(check(&changed, false, NOW), true),
+        "SignatureDoesNotMatch"
+    );
+}
+
 #[test]
 fn the_clock_is_checked_both_ways() {
     let signed = sign(&plain_case(), NOW);
