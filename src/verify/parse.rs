@@ -176,8 +176,8 @@ fn is_plain(b: u8) -> bool {
     (b > b' ') & (b < 0x7f) & (b != b'%')
 }
 
-fn parse_signature(raw: &str, location: AuthLocation) -> Result<&[u8; 64], VerifyError> {
-    crate::hex::check64(raw.as_bytes()).ok_or_else(|| {
+fn parse_signature(raw: &[u8], location: AuthLocation) -> Result<&[u8; 64], VerifyError> {
+    crate::hex::check64(raw).ok_or_else(|| {
         malformed(
             location,
             "the Signature must be 64 lower-case hexadecimal digits",
@@ -223,8 +223,6 @@ pub(crate) fn parse_authorization<'r>(
             limit: limits.max_authorization_len,
         });
     }
-    let value = std::str::from_utf8(value)
-        .map_err(|_| malformed(location, "the Authorization header is not ASCII"))?;
     if let Some((credential, signed, signature)) = split_sdk_form(value) {
         // Any failure is left to the general parser below, which says what is wrong in
         // its own words.
@@ -244,6 +242,8 @@ pub(crate) fn parse_authorization<'r>(
             });
         }
     }
+    let value = std::str::from_utf8(value)
+        .map_err(|_| malformed(location, "the Authorization header is not ASCII"))?;
     let (algorithm, rest) = scan::split_once(value, b' ').unwrap_or((value, ""));
     if algorithm != ALGORITHM {
         return Err(VerifyError::UnsupportedAlgorithm {
@@ -305,7 +305,7 @@ pub(crate) fn parse_authorization<'r>(
         location,
         credential: parse_credential(credential, location)?,
         signed: parse_signed(signed, location, limits, names)?,
-        signature: parse_signature(signature, location)?,
+        signature: parse_signature(signature.as_bytes(), location)?,
         query_date: None,
         expires: None,
         token: None,
@@ -327,10 +327,12 @@ fn trim_blanks(text: &str) -> &str {
 /// The three values of an `Authorization` header in the form every SDK writes:
 /// `AWS4-HMAC-SHA256 Credential=<c>, SignedHeaders=<s>, Signature=<64 characters>`.
 /// `None` for any other spacing or order, which the general parser takes.
-fn split_sdk_form(value: &str) -> Option<(&str, &str, &str)> {
-    let rest = value.strip_prefix("AWS4-HMAC-SHA256 Credential=")?;
+/// Splits the form SDKs send as bytes, and checks only the credential and the signed
+/// names (the text between the fixed pieces and the signature) as UTF-8.
+fn split_sdk_form(value: &[u8]) -> Option<(&str, &str, &[u8])> {
+    let rest = value.strip_prefix(b"AWS4-HMAC-SHA256 Credential=")?;
     let (rest, signature) = rest.split_at_checked(rest.len().checked_sub(64)?)?;
-    let rest = rest.strip_suffix(", Signature=")?;
+    let rest = std::str::from_utf8(rest.strip_suffix(b", Signature=")?).ok()?;
     let comma = scan::find(rest.as_bytes(), b',')?;
     let (credential, rest) = rest.split_at_checked(comma)?;
     let signed = rest.strip_prefix(", SignedHeaders=")?;
@@ -439,7 +441,7 @@ pub(crate) fn presigned_claims<'r>(
         location,
         credential: parse_credential(credential, location)?,
         signed: parse_signed(signed, location, limits, names)?,
-        signature: parse_signature(signature, location)?,
+        signature: parse_signature(signature.as_bytes(), location)?,
         query_date: Some(date),
         expires: Some(expires),
         token: token.map(TokenRef::Query),
@@ -578,12 +580,13 @@ mod tests {
         let sdk = format!(
             "AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=host;x-amz-date, Signature={sig}"
         );
-        assert_eq!(split_sdk_form(&sdk), Some((cred, "host;x-amz-date", sig)));
+        let split = Some((cred, "host;x-amz-date", sig.as_bytes()));
+        assert_eq!(split_sdk_form(sdk.as_bytes()), split);
         // Other spellings of the same claims take the general parser, to the same result.
         let reordered = format!(
             "AWS4-HMAC-SHA256 Signature={sig},SignedHeaders=host;x-amz-date,\tCredential={cred}"
         );
-        assert_eq!(split_sdk_form(&reordered), None);
+        assert_eq!(split_sdk_form(reordered.as_bytes()), None);
         for text in [sdk, reordered] {
             let mut names = SignedNames::new();
             let claims =
