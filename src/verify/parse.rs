@@ -325,10 +325,10 @@ fn trim_blanks(text: &str) -> &str {
 }
 
 /// The three values of an `Authorization` header in the form every SDK writes:
-/// `AWS4-HMAC-SHA256 Credential=<c>, SignedHeaders=<s>, Signature=<64 characters>`.
-/// `None` for any other spacing or order, which the general parser takes.
-/// Splits the form SDKs send as bytes, and checks only the credential and the signed
-/// names (the text between the fixed pieces and the signature) as UTF-8.
+/// `AWS4-HMAC-SHA256 Credential=<c>, SignedHeaders=<s>, Signature=<64 characters>`. Split
+/// as bytes: only the credential and the signed names, one stretch between the fixed
+/// pieces, are checked as UTF-8, and the signature stays bytes. `None` for any other
+/// spacing or order, or text that is not UTF-8, which the general parser takes.
 fn split_sdk_form(value: &[u8]) -> Option<(&str, &str, &[u8])> {
     let rest = value.strip_prefix(b"AWS4-HMAC-SHA256 Credential=")?;
     let (rest, signature) = rest.split_at_checked(rest.len().checked_sub(64)?)?;
