@@ -1,7 +1,8 @@
 //! Lower-case hex of 32-byte values (hashes, signatures), a word at a time.
 //!
-//! Every signature writes two of these and every verification reads one or two; the `hex`
-//! crate's byte-at-a-time table lookups showed up in profiles as a few percent of both.
+//! Every signature and every verification writes two of these, and a verification checks
+//! the one it was sent; the `hex` crate's byte-at-a-time table lookups showed up in
+//! profiles as a few percent of both.
 //! Here eight characters are one `u64`, worked on with shifts, masks and adds that never
 //! carry from one byte into the next.
 

@@ -475,7 +475,9 @@ impl HeaderSource<'_> {
 
 /// The verifier's canonical headers (see [`HeaderSource::Listed`]). The names are written
 /// as signed (checked lower-case), taken from `names` in step with the keys: each name is
-/// matched by at least one header, in list order.
+/// matched by at least one header, in list order. The values of the headers whose places
+/// are set in `plain` are written as they are; the others are checked, and trimmed and
+/// folded where they need it.
 fn write_listed<'a, S: Sink>(
     sink: &mut S,
     mut names: impl Iterator<Item = &'a str>,
@@ -675,7 +677,8 @@ fn split_simple<'a>(raw: &'a str, names: &mut SignedNames<'a>) -> bool {
 /// The names must be lower-case tokens without `%`, strictly increasing (sorted, no
 /// repeats), as SigV4 requires; `None` otherwise. One list uses one separator: a name
 /// holding the other would hold `%` or `;`, and be refused. The names go into `names`
-/// (emptied first); the list comes back as the text it came in.
+/// (emptied first; after `None` it holds no list to use); the list comes back as the text
+/// it came in.
 pub(crate) fn parse_signed_names<'a>(
     raw: &'a str,
     names: &mut SignedNames<'a>,

@@ -1096,7 +1096,9 @@ mod tests {
         use time::macros::{datetime, offset};
         let start = datetime!(2015-08-30 00:00:00 UTC);
         for step in 0..20_000i64 {
-            let request = start + Duration::seconds(step * 7_919 % 200_000);
+            let request = start
+                + Duration::seconds(step * 7_919 % 200_000)
+                + Duration::nanoseconds(step * 3_333_331 % 1_000_000_000);
             let now = start
                 + Duration::seconds(step * 104_729 % 190_000)
                 + Duration::nanoseconds(step * 7_777_777 % 1_000_000_000);

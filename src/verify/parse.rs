@@ -587,7 +587,7 @@ mod tests {
             "AWS4-HMAC-SHA256 Signature={sig},SignedHeaders=host;x-amz-date,\tCredential={cred}"
         );
         assert_eq!(split_sdk_form(reordered.as_bytes()), None);
-        for text in [sdk, reordered] {
+        for text in [sdk.clone(), reordered] {
             let mut names = SignedNames::new();
             let claims =
                 parse_authorization(text.as_bytes(), &limits(), &mut names).expect("valid");
@@ -605,6 +605,15 @@ mod tests {
         let err = parse_authorization(comma.as_bytes(), &limits(), &mut SignedNames::new())
             .expect_err("malformed");
         assert!(err.to_string().contains("is not key=value"), "{err}");
+        // A byte that is not UTF-8 anywhere in the SDK form is refused as not ASCII.
+        // In the credential, a fixed piece, the signed list and the signature.
+        for at in [30, 80, 95, sdk.len() - 1] {
+            let mut bytes = sdk.clone().into_bytes();
+            bytes[at] = 0xff;
+            let err = parse_authorization(&bytes, &limits(), &mut SignedNames::new())
+                .expect_err("not UTF-8");
+            assert!(err.to_string().contains("not ASCII"), "{at}: {err}");
+        }
     }
 
     #[test]

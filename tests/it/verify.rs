@@ -368,6 +368,27 @@ fn values_read_plain_are_taken_as_they_are() {
     let date = crowded.header_mut("x-amz-date").expect("dated");
     *date = format!("{date} ");
     assert_eq!(check(&crowded, false, NOW), Ok(()));
+    // Between values that need folding, so that a mark on a neighbour's place would show.
+    let case = Case {
+        headers: vec![
+            ("x-amz-meta-a", "a  b ".into()),
+            ("x-amz-meta-b", " c\t d".into()),
+            ("x-amz-meta-c", "e   f".into()),
+        ],
+        ..plain_case()
+    };
+    let mut folded = sign(&case, NOW);
+    let order = [
+        "x-amz-meta-a",
+        "x-amz-date",
+        "x-amz-meta-b",
+        "x-amz-content-sha256",
+        "x-amz-meta-c",
+    ];
+    folded
+        .headers
+        .sort_by_key(|(name, _)| order.iter().position(|o| o == name));
+    assert_eq!(check(&folded, false, NOW), Ok(()));
     // A value changed within is still a value changed.
     let mut changed = signed.clone();
     let date = changed.header_mut("x-amz-date").expect("dated");
@@ -400,6 +421,23 @@ fn presigned_urls_live_exactly_their_expiry() {
     };
     let signed = sign(&case, NOW);
     assert_eq!(check(&signed, false, NOW + Duration::seconds(600)), Ok(()));
+    // To the nanosecond, on both bounds.
+    let just_after = check(
+        &signed,
+        false,
+        NOW + Duration::seconds(600) + Duration::nanoseconds(1),
+    );
+    assert!(matches!(
+        just_after,
+        Err(VerifyError::RequestExpired { .. })
+    ));
+    let earliest = NOW - Duration::minutes(15);
+    assert_eq!(check(&signed, false, earliest), Ok(()));
+    let just_before = check(&signed, false, earliest - Duration::nanoseconds(1));
+    assert!(matches!(
+        just_before,
+        Err(VerifyError::RequestNotYetValid { .. })
+    ));
     let expired = check(&signed, false, NOW + Duration::seconds(601));
     assert!(matches!(expired, Err(VerifyError::RequestExpired { .. })));
     let aws = expired.expect_err("expired").to_aws(Dialect::S3);
