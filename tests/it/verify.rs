@@ -711,6 +711,15 @@ fn bounds_on_untrusted_input() {
         check(&many, false, NOW),
         Err(VerifyError::TooLarge { .. })
     ));
+    // At the edge of the default 256 pieces: 255 separators make 256 empty pieces, 256
+    // make one too many.
+    for (separators, too_many) in [(255, false), (256, true)] {
+        let mut edge = signed.clone();
+        edge.target = format!("/?{}", "&".repeat(separators));
+        let result = check(&edge, false, NOW);
+        let refused = matches!(result, Err(VerifyError::TooLarge { .. }));
+        assert_eq!(refused, too_many, "{separators}: {result:?}");
+    }
 
     let mut headers = signed;
     for i in 0..200 {
