@@ -354,6 +354,9 @@ impl Verifier {
             .filter(|q| q.contains("X-Amz-Algorithm"))
             .map(|q| PresigningParams::find(q, limits))
             .filter(PresigningParams::presigned);
+        if presigning.is_none() {
+            self.check_query_params(request.query)?;
+        }
         let mut names = SignedNames::new();
         let claims = match (authorization, presigning) {
             (Some(_), Some(_)) => return Err(VerifyError::MultipleAuthMechanisms),
@@ -600,18 +603,26 @@ impl Verifier {
                 limit: limits.max_target_len,
             });
         }
-        if let Some(query) = request.query {
-            // A query holds at most one piece more than it has bytes: a short one needs no
-            // count.
-            let max = limits.max_query_params;
-            if query.len() >= max && canonical::query::count_upper_bound(query) > max {
-                return Err(VerifyError::TooLarge {
-                    what: "number of query parameters",
-                    limit: limits.max_query_params,
-                });
-            }
-        }
         Ok(())
+    }
+
+    /// Bounds the number of a query's parameters, for a request that is not presigned (the
+    /// search for presigning parameters stops at the bound by itself).
+    fn check_query_params(&self, query: Option<&str>) -> Result<(), VerifyError> {
+        let max = self.settings.limits.max_query_params;
+        // A query holds at most one piece more than it has bytes: a short one needs no
+        // count.
+        match query {
+            Some(query)
+                if query.len() >= max && canonical::query::count_upper_bound(query) > max =>
+            {
+                Err(VerifyError::TooLarge {
+                    what: "number of query parameters",
+                    limit: max,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     fn check_time(

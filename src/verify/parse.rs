@@ -385,9 +385,10 @@ impl<'r> PresigningParams<'r> {
         found
     }
 
-    /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter. Only as far
-    /// as the search went: `Verifier::parse` bounds the number of parameters first, so
-    /// there it reads the whole query.
+    /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter, among the
+    /// parameters the search read before it reached the bound. A query that reaches the
+    /// bound is refused either way: as presigned, with `TooMany`, or else by
+    /// `Verifier::parse`'s own count.
     pub(crate) fn presigned(&self) -> bool {
         self.slots[0].is_some()
     }

@@ -711,6 +711,28 @@ fn bounds_on_untrusted_input() {
         check(&many, false, NOW),
         Err(VerifyError::TooLarge { .. })
     ));
+    // Presigned, with the presigning parameters after or before the bound.
+    let presigned = sign(
+        &Case {
+            presign: Some(600),
+            ..plain_case()
+        },
+        NOW,
+    );
+    let (path, query) = presigned.target.split_once('?').expect("a query");
+    let junk = vec!["a=1"; 300].join("&");
+    for target in [
+        format!("{path}?{junk}&{query}"),
+        format!("{path}?{query}&{junk}"),
+    ] {
+        let mut m = presigned.clone();
+        m.target = target;
+        let result = check(&m, false, NOW);
+        assert!(
+            matches!(result, Err(VerifyError::TooLarge { .. })),
+            "{result:?}"
+        );
+    }
     // At the edge of the default 256 pieces: 255 separators make 256 empty pieces, 256
     // make one too many.
     for (separators, too_many) in [(255, false), (256, true)] {
