@@ -16,6 +16,9 @@ pub struct Secret {
     /// session token goes into every presigned URL, and is compared with the one in every
     /// presigned request. Zeroed on drop too.
     query: OnceLock<Zeroizing<String>>,
+    /// Whether the value, as a header value, needs no trimming or folding: found the first
+    /// time a verifier matches a session token sent in a header with it.
+    header_plain: OnceLock<bool>,
 }
 
 impl Secret {
@@ -24,6 +27,7 @@ impl Secret {
         Self {
             value: Zeroizing::new(value.into()),
             query: OnceLock::new(),
+            header_plain: OnceLock::new(),
         }
     }
 
@@ -42,6 +46,13 @@ impl Secret {
             crate::canonical::query::encode_into(&mut query, &self.value);
             Zeroizing::new(query)
         })
+    }
+
+    /// Whether the value needs no trimming or folding as a header value, found once.
+    pub(crate) fn is_plain_header_value(&self) -> bool {
+        *self
+            .header_plain
+            .get_or_init(|| crate::canonical::headers::is_plain_value(self.value.as_bytes()))
     }
 
     /// [`Secret::query_encoded`] if it was made already.

@@ -164,6 +164,9 @@ pub struct Pending<'r> {
     matched: MatchedHeaders,
     /// The headers, by place (the first 64), whose values `parse` found plain.
     plain: u64,
+    /// The session token header's place, as a bit of `plain`: set once the token is found
+    /// to be the stored one, if that is plain.
+    token_plain_bit: u64,
     date: AmzDate,
     request_time: OffsetDateTime,
     now: OffsetDateTime,
@@ -374,12 +377,13 @@ impl Verifier {
         // When.
         // The headers whose values are found plain here, by place (the first 64): the
         // canonical request takes them as they are, without a second look.
+        let bit = |at: usize| if at < 64 { 1u64 << at } else { 0 };
         let mut plain = 0u64;
-        let mut mark_plain = |at: usize| {
-            if at < 64 {
-                plain |= 1 << at;
-            }
+        let token_plain_bit = match (claims.location, known.security_token) {
+            (AuthLocation::Header, Some(found)) => bit(found.at),
+            _ => 0,
         };
+        let mut mark_plain = |at: usize| plain |= bit(at);
         let (date, request_time) = match claims.query_date {
             Some(value) => parse::parse_request_time(value.as_bytes(), false)?,
             None => match known.amz_date {
@@ -502,6 +506,7 @@ impl Verifier {
             claims,
             matched,
             plain,
+            token_plain_bit,
             date,
             request_time,
             now,
@@ -852,8 +857,8 @@ impl<'r> Pending<'r> {
                 access_key_id: claimed.access_key_id.to_owned(),
             });
         }
-        let token_canonical = match (&credential.session_token, self.claims.token) {
-            (None, None) => false,
+        let token = match (&credential.session_token, self.claims.token) {
+            (None, None) => TokenCheck::default(),
             (Some(_), None) => return Err(VerifyError::MissingSecurityToken),
             (None, Some(_)) => return Err(VerifyError::InvalidSecurityToken),
             (Some(stored), Some(sent)) => {
@@ -861,7 +866,7 @@ impl<'r> Pending<'r> {
                 if !check.matches {
                     return Err(VerifyError::InvalidSecurityToken);
                 }
-                check.query_canonical
+                check
             }
         };
         if let Some(expiry) = credential.expiry {
@@ -876,7 +881,7 @@ impl<'r> Pending<'r> {
         // The keyed MAC, copied out of the cache. The canonical request is hashed apart
         // from it, and built again only to explain a mismatch.
         let mut mac = self.with_key(verifier, &credential, SigningKey::mac);
-        let hash = self.with_canonical(verifier, token_canonical, |c| c.hash());
+        let hash = self.with_canonical(verifier, token, |c| c.hash());
         write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
         let signature: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
         // Compared as hex, as it was sent: encoding the expected signature costs less
@@ -891,7 +896,7 @@ impl<'r> Pending<'r> {
                 &hash,
             );
             return Err(VerifyError::SignatureDoesNotMatch {
-                canonical_request: self.with_canonical(verifier, token_canonical, |c| c.to_text()),
+                canonical_request: self.with_canonical(verifier, token, |c| c.to_text()),
                 string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
             });
         }
@@ -957,14 +962,20 @@ impl<'r> Pending<'r> {
     }
 
     /// Builds the canonical request the client should have signed and hands it to `f`.
-    /// `token_canonical`: the query's session token was found canonical when it was
-    /// compared, and needs no second look.
+    /// `token`: how the session token compared with the stored one; a token found
+    /// canonical (in a query) or plain (in a header) needs no second look.
     fn with_canonical<R>(
         &self,
         verifier: &Verifier,
-        token_canonical: bool,
+        token: TokenCheck,
         f: impl FnOnce(&CanonicalRequest<'_>) -> R,
     ) -> R {
+        let token_canonical = token.query_canonical;
+        let plain = if token.header_plain {
+            self.plain | self.token_plain_bit
+        } else {
+            self.plain
+        };
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
         let mut params = canonical::query::Params::new();
@@ -994,7 +1005,7 @@ impl<'r> Pending<'r> {
                 signed: self.claims.signed,
                 matched: self.matched.as_slice(),
                 all: &self.request.headers,
-                plain: self.plain,
+                plain,
             },
             signed_names: None,
             payload_hash: self.payload_hash.as_bytes(),
@@ -1004,13 +1015,16 @@ impl<'r> Pending<'r> {
 }
 
 /// What comparing a session token found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct TokenCheck {
     /// The token sent is the stored one.
     matches: bool,
     /// Sent in a query, it is in canonical form already (unreserved characters, and
     /// upper-case escapes of the others), so the canonical query can take it as it is.
     query_canonical: bool,
+    /// Sent in a header, it is the stored token, which needs no trimming or folding: the
+    /// canonical headers can take it as it is.
+    header_plain: bool,
 }
 
 /// Compares a stored token with the one sent, in a time that depends on what was sent
@@ -1022,10 +1036,12 @@ struct TokenCheck {
 fn token_matches(stored: &Secret, sent: TokenRef<'_>) -> TokenCheck {
     let value = match sent {
         TokenRef::Header(value) => {
+            let matches = crate::ct::eq_in_sent_time(value, stored.expose().as_bytes());
             return TokenCheck {
-                matches: crate::ct::eq_in_sent_time(value, stored.expose().as_bytes()),
+                matches,
                 query_canonical: false,
-            }
+                header_plain: matches && stored.is_plain_header_value(),
+            };
         }
         TokenRef::Query(value) => value,
     };
@@ -1034,6 +1050,7 @@ fn token_matches(stored: &Secret, sent: TokenRef<'_>) -> TokenCheck {
             return TokenCheck {
                 matches: true,
                 query_canonical: true,
+                header_plain: false,
             };
         }
     }
@@ -1100,6 +1117,7 @@ fn decoded_token_matches(stored: &[u8], value: &str) -> TokenCheck {
     TokenCheck {
         matches: diff == 0 && len == stored.len(),
         query_canonical: canonical,
+        header_plain: false,
     }
 }
 

@@ -399,6 +399,44 @@ fn values_read_plain_are_taken_as_they_are() {
     );
 }
 
+/// A session token sent in a header is taken as it is only when the stored token it
+/// matched needs no folding; one with a run of spaces is folded, as its signer folded it.
+#[test]
+fn session_tokens_in_headers_are_folded_as_stored() {
+    for token in [TOKEN, "Token  with   runs of spaces"] {
+        let creds = Credentials::new(AKID, SECRET)
+            .and_then(|c| c.with_session_token(token))
+            .expect("valid");
+        let params = SigningParams::new(&creds, "us-east-1", "s3", NOW);
+        let mut request = SignableRequest::new("GET", "/a");
+        request.push_header("host", b"example.amazonaws.com");
+        request.push_header("x-amz-meta-a", b" needs  folding ");
+        request.push_header("x-amz-meta-b", b"needs\t folding too");
+        let out = Signer::s3().sign(&request, &params).expect("signs");
+        let mut signed = SignableRequest::new("GET", "/a");
+        signed.push_header("host", b"example.amazonaws.com");
+        let added: Vec<(String, String)> = out
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        // The token between two values that need folding, so that a mark on a neighbour's
+        // place would show.
+        for (n, v) in &added {
+            if n.eq_ignore_ascii_case("x-amz-security-token") {
+                signed.push_header("x-amz-meta-a", b" needs  folding ");
+                signed.push_header(n, v.as_bytes());
+                signed.push_header("x-amz-meta-b", b"needs\t folding too");
+            } else {
+                signed.push_header(n, v.as_bytes());
+            }
+        }
+        let mut store = InMemoryStore::new();
+        store.insert(StoredCredential::new(AKID, SECRET).session_token(token));
+        let verified = verifier().verify(&signed, Body::Bytes(b""), &store, NOW);
+        assert!(verified.is_ok(), "{token:?}: {:?}", verified.err());
+    }
+}
+
 #[test]
 fn the_clock_is_checked_both_ways() {
     let signed = sign(&plain_case(), NOW);
