@@ -386,9 +386,9 @@ impl<'r> PresigningParams<'r> {
     }
 
     /// Whether the query is presigned: it has an `X-Amz-Algorithm` parameter, among the
-    /// parameters the search read before it reached the bound. A query that reaches the
-    /// bound is refused either way: as presigned, with `TooMany`, or else by
-    /// `Verifier::parse`'s own count.
+    /// parameters the search read before it reached the bound. A query with more
+    /// parameters than the bound is refused either way: as presigned, with `TooMany`, or
+    /// else by `Verifier::parse`'s own count.
     pub(crate) fn presigned(&self) -> bool {
         self.slots[0].is_some()
     }
