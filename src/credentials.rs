@@ -17,7 +17,8 @@ pub struct Secret {
     /// presigned request. Zeroed on drop too.
     query: OnceLock<Zeroizing<String>>,
     /// Whether the value, as a header value, needs no trimming or folding: found the first
-    /// time a verifier matches a session token sent in a header with it.
+    /// time it is asked for (a session token's, when credentials are made or a verifier
+    /// first matches a token sent in a header with it).
     header_plain: OnceLock<bool>,
 }
 
@@ -84,8 +85,6 @@ pub struct Credentials {
     access_key_id: String,
     secret_access_key: Secret,
     session_token: Option<Secret>,
-    /// Whether the session token needs no trimming or folding as a header value.
-    session_token_plain: bool,
     expiry: Option<OffsetDateTime>,
 }
 
@@ -114,7 +113,6 @@ impl Credentials {
             access_key_id,
             secret_access_key,
             session_token: None,
-            session_token_plain: true,
             expiry: None,
         })
     }
@@ -132,10 +130,10 @@ impl Credentials {
         {
             return Err(SigningError::InvalidSessionToken);
         }
-        // Encoded for presigned URLs now rather than in the first URL.
+        // Encoded for presigned URLs, and checked as a header value, now rather than in the
+        // first signature.
         token.query_encoded();
-        self.session_token_plain =
-            crate::canonical::headers::is_plain_value(token.expose().as_bytes());
+        token.is_plain_header_value();
         self.session_token = Some(token);
         Ok(self)
     }
@@ -163,7 +161,9 @@ impl Credentials {
 
     /// Whether the session token goes into a canonical request as it is.
     pub(crate) fn session_token_plain(&self) -> bool {
-        self.session_token_plain
+        self.session_token
+            .as_ref()
+            .is_none_or(Secret::is_plain_header_value)
     }
 
     /// The session token encoded as a query value.
