@@ -155,13 +155,12 @@ fn scan_value(value: &[u8]) -> (bool, bool) {
 
 /// [`scan_value`] for the short values most headers have, eight bytes to a word: the
 /// vector loop handles the bytes past its last full vector one at a time, which is most of
-/// a short value. From eight bytes, up to four words are read whole, the last overlapping
-/// the others; below eight, one word padded.
+/// a short value. Read instead as whole words that may overlap ([`swar::cover_short`]).
 fn scan_short_value(value: &[u8]) -> (bool, bool) {
     const HIGH: u64 = swar::HIGH;
     let mut controls = 0u64;
     let mut spaces = 0u64;
-    let mut test = |word: u64| {
+    let test = |word: u64| {
         // Bytes of 0x80 and more are neither; the others are tested by range.
         let low = word & !HIGH;
         let at_least = |n: u8| swar::at_least(low, n);
@@ -170,21 +169,8 @@ fn scan_short_value(value: &[u8]) -> (bool, bool) {
         controls |= control & !word & HIGH;
         spaces |= space & !word & HIGH;
     };
-    match (value.first_chunk::<8>(), value.last_chunk::<8>()) {
-        // From eight bytes on (short values are under 32), whole words, the last one
-        // overlapping the others: a byte read twice counts once.
-        (Some(first), Some(last)) => {
-            test(u64::from_le_bytes(*first));
-            test(u64::from_le_bytes(*last));
-            for at in [8, 16] {
-                if let Some(word) = value.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-                    test(u64::from_le_bytes(*word));
-                }
-            }
-        }
-        // The rest padded with a letter, which is neither.
-        _ => swar::for_each_word(value, b'a', test),
-    }
+    // Padded, if at all, with a letter, which is neither.
+    swar::cover_short(value, b'a', test);
     (controls != 0, spaces != 0)
 }
 
@@ -622,7 +608,7 @@ impl<'a> SignedList<'a> {
 
 /// Whether a list holds only lower-case letters, digits, `-` and `;`, as nearly every one
 /// does. From sixteen bytes, a branch-free fold that vectorizes; below that (where a vector
-/// loop never starts), one or two words that may overlap.
+/// loop never starts), whole words that may overlap ([`swar::cover_short`]).
 fn is_simple(bytes: &[u8]) -> bool {
     let other = |word: u64| {
         let low = word & !swar::HIGH;
@@ -636,13 +622,9 @@ fn is_simple(bytes: &[u8]) -> bool {
             ok & (b.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'-') | (b == b';'))
         });
     }
-    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        (Some(first), Some(last)) => {
-            other(u64::from_le_bytes(*first)) | other(u64::from_le_bytes(*last)) == 0
-        }
-        // Fewer than eight, padded with letters.
-        _ => other(swar::short_word(bytes, u64::from_le_bytes(*b"aaaaaaaa"))) == 0,
-    }
+    let mut others = 0;
+    swar::cover_short(bytes, b'a', |word| others |= other(word));
+    others == 0
 }
 
 /// Splits a list of lower-case letters, digits and `-` separated by `;` (see [`is_simple`])
