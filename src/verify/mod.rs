@@ -587,8 +587,10 @@ impl Verifier {
         Ok(matched)
     }
 
-    /// The bounds past the number of headers, which `parse` checks before it reads them.
-    /// `header_bytes`: the headers' names and values, all told.
+    /// The sizes of the header section and the request target, which `parse` checks
+    /// before it reads them (the number of query parameters is
+    /// [`Verifier::check_query_params`]'s). `header_bytes`: the headers' names and values,
+    /// all told.
     fn check_bounds(
         &self,
         request: &SignableRequest<'_>,
