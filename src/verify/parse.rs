@@ -67,7 +67,11 @@ pub(crate) fn parse_credential(
     raw: &str,
     location: AuthLocation,
 ) -> Result<CredentialParts<'_>, VerifyError> {
-    match split_plain_credential(raw) {
+    let plain = match location {
+        AuthLocation::Header => split_plain_credential::<false>(raw),
+        AuthLocation::Query => split_plain_credential::<true>(raw),
+    };
+    match plain {
         Some(parts) => Ok(parts),
         None => split_credential(raw, location),
     }
@@ -126,48 +130,62 @@ fn split_credential(raw: &str, location: AuthLocation) -> Result<CredentialParts
     })
 }
 
-/// A credential split on `/` alone, in one pass that also checks every byte: the form
-/// every header and most queries carry. `None` for anything else (escapes, a wrong number
-/// of parts, an empty part, a byte that cannot be there), which `parse_credential` takes
-/// the long way and explains.
-fn split_plain_credential(raw: &str) -> Option<CredentialParts<'_>> {
+/// A credential split on `/` (or, with `ESCAPED`, on `%2F` in either case too, as a query
+/// carries it) in one pass that also checks every byte: the form every header and most
+/// queries carry. `None` for anything else (other escapes, a wrong number of parts, an
+/// empty part, a byte that cannot be there), which `parse_credential` takes the long way
+/// and explains.
+fn split_plain_credential<const ESCAPED: bool>(raw: &str) -> Option<CredentialParts<'_>> {
     let bytes = raw.as_bytes();
-    // Eight bytes at a time: each must be plain (a slash is), and the slashes' places are
-    // kept. The padding is plain.
+    // Eight bytes at a time: each must be plain or a separator, and the separators' places
+    // are kept. The padding is plain.
     let mut bad = 0;
     let mut ends = [0usize; 4];
     let mut n = 0;
     let mut at = 0;
     swar::for_each_word(bytes, b'a', |word| {
         let low = word & !swar::HIGH;
-        let plain =
-            swar::at_least(low, b'!') & !swar::at_least(low, 0x7f) & !swar::equal(low, b'%');
-        bad |= (word | !plain) & swar::HIGH;
-        // A byte of 0x80 or more can pass for a slash here; it was found bad above.
-        let mut slashes = swar::equal(low, b'/');
-        while slashes != 0 {
+        let percents = swar::equal(low, b'%');
+        let plain = swar::at_least(low, b'!') & !swar::at_least(low, 0x7f);
+        bad |= (word | !plain | if ESCAPED { 0 } else { percents }) & swar::HIGH;
+        // A byte of 0x80 or more can pass for a separator here; it was found bad above.
+        let mut separators = swar::equal(low, b'/') | if ESCAPED { percents } else { 0 };
+        while separators != 0 {
             if let Some(end) = ends.get_mut(n) {
-                *end = at + slashes.trailing_zeros() as usize / 8;
+                *end = at + separators.trailing_zeros() as usize / 8;
             }
             n += 1;
-            slashes &= slashes - 1;
+            separators &= separators - 1;
         }
         at += 8;
     });
     if bad != 0 || n != 4 {
         return None;
     }
+    // Where the part after each separator starts: past a slash, or past a `%2F`.
+    let start_after = |end: usize| match bytes.get(end..end + 3) {
+        _ if !ESCAPED => Some(end + 1),
+        Some([b'%', b'2', b'F' | b'f']) => Some(end + 3),
+        _ if bytes.get(end) == Some(&b'/') => Some(end + 1),
+        _ => None,
+    };
     let [a, b, c, d] = ends;
-    let nonempty = a > 0 && b > a + 1 && c > b + 1 && d > c + 1 && bytes.len() > d + 1;
+    let (sa, sb, sc, sd) = (
+        start_after(a)?,
+        start_after(b)?,
+        start_after(c)?,
+        start_after(d)?,
+    );
+    let nonempty = a > 0 && b > sa && c > sb && d > sc && bytes.len() > sd;
     if !nonempty {
         return None;
     }
     Some(CredentialParts {
         access_key_id: raw.get(..a)?,
-        date_stamp: raw.get(a + 1..b)?,
-        region: raw.get(b + 1..c)?,
-        service: raw.get(c + 1..d)?,
-        terminator: raw.get(d + 1..)?,
+        date_stamp: raw.get(sa..b)?,
+        region: raw.get(sb..c)?,
+        service: raw.get(sc..d)?,
+        terminator: raw.get(sd..)?,
     })
 }
 
@@ -526,7 +544,11 @@ mod tests {
         let mut plain = 0;
         for text in &texts {
             let general = split_credential(text, AuthLocation::Header).ok().map(view);
-            if let Some(fast) = split_plain_credential(text) {
+            if let Some(fast) = split_plain_credential::<true>(text) {
+                assert_eq!(
+                    split_plain_credential::<false>(text).is_some(),
+                    !text.contains('%')
+                );
                 plain += 1;
                 assert_eq!(Some(view(fast)), general, "{text:?}");
             }
@@ -540,23 +562,34 @@ mod tests {
     }
 
     /// Every character below 0x80, and two above, in every place of a credential whose
-    /// parts straddle the eight-byte words the fast path reads.
+    /// parts straddle the eight-byte words the fast path reads, with its separators as a
+    /// header and as a query carry them.
     #[test]
     fn every_byte_in_every_place_splits_as_the_general_parser_does() {
-        let base = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request";
-        let inserted = (0..0x80u8).map(char::from).chain(['\u{80}', '\u{e9}']);
-        for c in inserted {
-            for at in 0..=base.len() {
-                let mut text = base.to_owned();
-                text.insert(at, c);
-                let general = split_credential(&text, AuthLocation::Header).ok().map(view);
-                let fast = split_plain_credential(&text).map(view);
-                if fast.is_some() {
-                    assert_eq!(fast, general, "{text:?}");
+        let header = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request";
+        let query = header.replace('/', "%2F");
+        for base in [header, &query, &header.replace('/', "%2f")] {
+            let inserted = (0..0x80u8).map(char::from).chain(['\u{80}', '\u{e9}']);
+            for c in inserted {
+                for at in 0..=base.len() {
+                    let mut text = base.to_owned();
+                    text.insert(at, c);
+                    let general = split_credential(&text, AuthLocation::Query).ok().map(view);
+                    let fast = split_plain_credential::<true>(&text).map(view);
+                    let header = split_plain_credential::<false>(&text).map(view);
+                    assert_eq!(
+                        header,
+                        fast.clone().filter(|_| !text.contains('%')),
+                        "{text:?}"
+                    );
+                    if fast.is_some() {
+                        assert_eq!(fast, general, "{text:?}");
+                    }
+                    // A plain character splits the fast way, anything else does not (a
+                    // `%` is one separator too many, or breaks an escape).
+                    let plain = c.is_ascii_graphic() && c != '%';
+                    assert_eq!(fast.is_some(), plain && general.is_some(), "{text:?}");
                 }
-                // A plain character splits the fast way, anything else does not.
-                let plain = c.is_ascii_graphic() && c != '%';
-                assert_eq!(fast.is_some(), plain && general.is_some(), "{text:?}");
             }
         }
     }
