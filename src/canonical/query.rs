@@ -238,11 +238,16 @@ fn is_canonical(text: &[u8]) -> bool {
         }
     };
     // Whole blocks of a fixed size, which the compiler unrolls into vector instructions.
+    // More than a few bytes past the last whole block are tested as the last 32, which
+    // overlap the blocks (a byte tested twice counts once); a few, one at a time.
     let mut blocks = text.chunks_exact(32);
     for block in &mut blocks {
         test(block);
     }
-    test(blocks.remainder());
+    match text.last_chunk::<32>() {
+        Some(last) if blocks.remainder().len() > 8 => test(last),
+        _ => test(blocks.remainder()),
+    }
     if outside != 0 {
         return false;
     }
@@ -268,18 +273,25 @@ fn is_canonical(text: &[u8]) -> bool {
 /// Whether `text` holds a canonical escape at `at`: `%` and two upper-case hex digits of a
 /// byte that is not unreserved.
 fn is_canonical_escape(text: &[u8], at: usize) -> bool {
-    let upper_hex = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    };
-    match (text.get(at), text.get(at + 1), text.get(at + 2)) {
-        (Some(b'%'), Some(&h), Some(&l)) => upper_hex(h)
-            .zip(upper_hex(l))
-            .is_some_and(|(h, l)| !UNRESERVED[usize::from(h << 4 | l)]),
+    match text.get(at..at + 3) {
+        Some(&[b'%', h, l]) => {
+            let (h, l) = (UPPER_HEX[usize::from(h)], UPPER_HEX[usize::from(l)]);
+            (h | l) < 16 && !UNRESERVED[usize::from(h << 4 | l)]
+        }
         _ => false,
     }
 }
+
+/// Each byte's value as an upper-case hex digit, or 0xff.
+const UPPER_HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// [`is_canonical`] for the short names and values most parameters have: one walk that
 /// steps over each escape, with a table for the rest.
