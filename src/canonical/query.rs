@@ -155,6 +155,12 @@ impl<'a> QueryParam<'a> {
         Self { name, value, key }
     }
 
+    /// Takes the value as it came on the wire after all, for a parameter pushed as
+    /// [`Take::Canonical`] before its value was known to be canonical.
+    pub(crate) fn reread_value(&mut self) {
+        self.value = Component::raw(self.value.text);
+    }
+
     fn cmp(&self, other: &Self) -> Ordering {
         self.key.cmp(&other.key).then_with(|| {
             self.name
@@ -185,14 +191,20 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: 
             continue;
         }
         let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
-        let (name, value) = match take(name) {
-            Take::Skip => continue,
-            Take::Raw => (Component::raw(name), Component::raw(value)),
-            Take::CanonicalName => (Component::encoded(name), Component::raw(value)),
-            Take::Canonical => (Component::encoded(name), Component::encoded(value)),
-        };
-        out.push(QueryParam::new(name, value));
+        push(out, name, value, take(name));
     }
+}
+
+/// Adds one parameter of a raw query string to `out` as `take` says.
+#[inline]
+pub(crate) fn push<'a>(out: &mut Params<'a>, name: &'a str, value: &'a str, take: Take) {
+    let (name, value) = match take {
+        Take::Skip => return,
+        Take::Raw => (Component::raw(name), Component::raw(value)),
+        Take::CanonicalName => (Component::encoded(name), Component::raw(value)),
+        Take::Canonical => (Component::encoded(name), Component::encoded(value)),
+    };
+    out.push(QueryParam::new(name, value));
 }
 
 /// What [`parse`] does with a parameter, picked by its raw name.

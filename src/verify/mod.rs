@@ -320,16 +320,19 @@ impl Verifier {
         store: &S,
         now: OffsetDateTime,
     ) -> Result<Verified<'r, S::Data>, VerifyError> {
+        // A presigned query's parameters, collected as `parse` splits it for the
+        // presigning ones, so that the canonical query needs no second split.
+        let mut query = canonical::query::Params::new();
         // Borrowed where it lies rather than moved out of the `Result`: it is some
         // hundreds of bytes.
-        let parsed = self.parse(request, body, now);
+        let parsed = self.parse_collecting(request, body, now, Some(&mut query));
         let pending = match parsed {
             Ok(ref pending) => pending,
             Err(error) => return Err(error),
         };
         let token = SentToken(pending.claims.token);
         let credential = store.lookup_with_token(pending.access_key_id(), token)?;
-        pending.finish_in_place(self, credential)
+        pending.finish_in_place(self, credential, Some(&mut query))
     }
 
     /// Step one: every check that needs no secret. `now` is the server's clock.
@@ -338,6 +341,19 @@ impl Verifier {
         request: &'r SignableRequest<'r>,
         body: Body<'r>,
         now: OffsetDateTime,
+    ) -> Result<Pending<'r>, VerifyError> {
+        self.parse_collecting(request, body, now, None)
+    }
+
+    /// [`parse`](Self::parse), and, for a presigned request, its query's parameters into
+    /// `query`, as the canonical query takes them (the session token as canonical, until
+    /// `finish` finds otherwise).
+    fn parse_collecting<'r>(
+        &self,
+        request: &'r SignableRequest<'r>,
+        body: Body<'r>,
+        now: OffsetDateTime,
+        query: Option<&mut canonical::query::Params<'r>>,
     ) -> Result<Pending<'r>, VerifyError> {
         let limits = &self.settings.limits;
         if request.headers.len() > limits.max_headers {
@@ -352,10 +368,14 @@ impl Verifier {
         // Where the signature is.
         let authorization = known.authorization.map(|found| found.value);
         // A query is split only when it holds the name of the parameter that presigns it.
+        let token_take = match self.settings.session_token {
+            SessionTokenMode::AddedAfterSigning => Take::Skip,
+            _ => Take::Canonical,
+        };
         let presigning = request
             .query
             .filter(|q| q.contains("X-Amz-Algorithm"))
-            .map(|q| PresigningParams::find(q, limits))
+            .map(|q| PresigningParams::find(q, limits, query.map(|params| (params, token_take))))
             .filter(PresigningParams::presigned);
         if presigning.is_none() {
             self.check_query_params(request.query)?;
@@ -837,14 +857,16 @@ impl<'r> Pending<'r> {
         verifier: &Verifier,
         credential: Option<Arc<StoredCredential<D>>>,
     ) -> Result<Verified<'r, D>, VerifyError> {
-        self.finish_in_place(verifier, credential)
+        self.finish_in_place(verifier, credential, None)
     }
 
     /// [`finish`](Self::finish) without moving `self`, which is some hundreds of bytes.
+    /// `query`: a presigned query's parameters, if `parse` collected them.
     fn finish_in_place<D>(
         &self,
         verifier: &Verifier,
         credential: Option<Arc<StoredCredential<D>>>,
+        mut query: Option<&mut canonical::query::Params<'r>>,
     ) -> Result<Verified<'r, D>, VerifyError> {
         let claimed = self.claims.credential;
         let Some(credential) = credential else {
@@ -883,7 +905,7 @@ impl<'r> Pending<'r> {
         // The keyed MAC, copied out of the cache. The canonical request is hashed apart
         // from it, and built again only to explain a mismatch.
         let mut mac = self.with_key(verifier, &credential, SigningKey::mac);
-        let hash = self.with_canonical(verifier, token, |c| c.hash());
+        let hash = self.with_canonical(verifier, token, query.as_deref_mut(), |c| c.hash());
         write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
         let signature: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
         // Compared as hex, as it was sent: encoding the expected signature costs less
@@ -898,7 +920,7 @@ impl<'r> Pending<'r> {
                 &hash,
             );
             return Err(VerifyError::SignatureDoesNotMatch {
-                canonical_request: self.with_canonical(verifier, token, |c| c.to_text()),
+                canonical_request: self.with_canonical(verifier, token, query, |c| c.to_text()),
                 string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
             });
         }
@@ -970,9 +992,9 @@ impl<'r> Pending<'r> {
         &self,
         verifier: &Verifier,
         token: TokenCheck,
+        collected: Option<&mut canonical::query::Params<'r>>,
         f: impl FnOnce(&CanonicalRequest<'_>) -> R,
     ) -> R {
-        let token_canonical = token.query_canonical;
         let plain = if token.header_plain {
             self.plain | self.token_plain_bit
         } else {
@@ -980,23 +1002,35 @@ impl<'r> Pending<'r> {
         };
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        let mut params = canonical::query::Params::new();
-        // The presigning parameters were read by `parse`: their names are these exact
-        // spellings, and the algorithm and the expiry were checked to be exactly the
-        // algorithm's name and digits, canonical text. (The date is trimmed before it is
-        // read, so its raw value may not be.)
-        let take = |name: &str| match name {
-            _ if !presigned => Take::Raw,
-            "X-Amz-Signature" => Take::Skip,
-            "X-Amz-Security-Token" if token_unsigned => Take::Skip,
-            "X-Amz-Security-Token" if token_canonical => Take::Canonical,
-            "X-Amz-Algorithm" | "X-Amz-Expires" => Take::Canonical,
-            "X-Amz-Credential" | "X-Amz-Date" | "X-Amz-SignedHeaders" | "X-Amz-Security-Token" => {
-                Take::CanonicalName
-            }
-            _ => Take::Raw,
+        let token_take = match () {
+            _ if token_unsigned => Take::Skip,
+            _ if token.query_canonical => Take::Canonical,
+            _ => Take::CanonicalName,
         };
-        canonical::query::parse(self.request.query, take, &mut params);
+        let mut own = canonical::query::Params::new();
+        let params = match collected {
+            // Collected by `parse` with the token taken as canonical.
+            Some(params) if presigned => {
+                if token_take == Take::CanonicalName && self.claims.token.is_some() {
+                    let token = PresigningParams::slot_name(6);
+                    for param in params.iter_mut().filter(|p| p.name.is(token)) {
+                        param.reread_value();
+                    }
+                }
+                params
+            }
+            _ => {
+                let take = |name: &str| {
+                    if presigned {
+                        PresigningParams::take(PresigningParams::slot(name), token_take)
+                    } else {
+                        Take::Raw
+                    }
+                };
+                canonical::query::parse(self.request.query, take, &mut own);
+                &mut own
+            }
+        };
         canonical::query::sort(params.as_mut_slice());
         let canonical = CanonicalRequest {
             method: self.request.method,

@@ -5,6 +5,7 @@ use time::format_description::well_known::Rfc2822;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+use crate::canonical::query::{self, Params, Take};
 use crate::canonical::{parse_signed_names, SignedList, SignedNames};
 use crate::scan;
 use crate::scope::ALGORITHM;
@@ -383,7 +384,40 @@ impl<'r> PresigningParams<'r> {
         "X-Amz-Security-Token",
     ];
 
-    pub(crate) fn find(query: &'r str, limits: &Limits) -> Self {
+    /// The name of the presigning parameter in `slot`.
+    pub(crate) fn slot_name(slot: usize) -> &'static str {
+        Self::NAMES[slot]
+    }
+
+    /// The place in `slots` of a presigning parameter's name.
+    pub(crate) fn slot(name: &str) -> Option<usize> {
+        Self::NAMES.iter().position(|known| *known == name)
+    }
+
+    /// How a presigned request's canonical query takes the parameter in `slot` (`None`
+    /// for a parameter that does not presign), the session token as `token` says. The
+    /// presigning parameters are these exact spellings; the signature is left out; the
+    /// algorithm and the expiry are canonical once `presigned_claims` has found them
+    /// exactly the algorithm's name and digits. (The date is trimmed before it is read,
+    /// so its raw value may not be canonical.)
+    pub(crate) fn take(slot: Option<usize>, token: Take) -> Take {
+        match slot {
+            None => Take::Raw,
+            Some(0 | 3) => Take::Canonical,
+            Some(5) => Take::Skip,
+            Some(6) => token,
+            Some(_) => Take::CanonicalName,
+        }
+    }
+
+    /// Finds the presigning parameters. With `collect`, every parameter also goes into its
+    /// vector as [`PresigningParams::take`] says, the session token as the `Take` given:
+    /// the canonical query of a presigned request then needs no second split.
+    pub(crate) fn find(
+        query: &'r str,
+        limits: &Limits,
+        mut collect: Option<(&mut Params<'r>, Take)>,
+    ) -> Self {
         let mut found = Self {
             slots: [None; 7],
             problem: None,
@@ -394,9 +428,15 @@ impl<'r> PresigningParams<'r> {
                 break;
             }
             let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
-            if let Some(i) = Self::NAMES.iter().position(|known| *known == name) {
+            let slot = Self::slot(name);
+            if let Some(i) = slot {
                 if found.slots[i].replace(value).is_some() {
                     found.problem.get_or_insert(QueryProblem::Twice(name));
+                }
+            }
+            if let Some((params, token)) = collect.as_mut() {
+                if !piece.is_empty() {
+                    query::push(params, name, value, Self::take(slot, *token));
                 }
             }
         }
@@ -419,7 +459,7 @@ pub(crate) fn parse_presigned<'r>(
     limits: &Limits,
     names: &mut SignedNames<'r>,
 ) -> Result<Claims<'r>, VerifyError> {
-    presigned_claims(PresigningParams::find(query, limits), limits, names)
+    presigned_claims(PresigningParams::find(query, limits, None), limits, names)
 }
 
 /// [`parse_presigned`] of parameters already found.
