@@ -94,6 +94,14 @@ pub(crate) fn split_once(text: &str, byte: u8) -> Option<(&str, &str)> {
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
+/// [`split_once`] for a text where `byte` comes within a few words, such as the `=` after
+/// a query parameter's name: found with [`find_near`].
+#[inline]
+pub(crate) fn split_once_near(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = find_near(text.as_bytes(), byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +138,21 @@ mod tests {
         assert_eq!(split_once("a=b=c", b'='), Some(("a", "b=c")));
         assert_eq!(split_once("abc", b'='), None);
         assert_eq!(split_once("é=x", b'='), Some(("é", "x")));
+        for text in [
+            "a=b=c",
+            "abc",
+            "é=x",
+            "",
+            "=",
+            "abcdefghijklmnopq=r",
+            "abcdefghijklmnopq",
+        ] {
+            assert_eq!(
+                split_once_near(text, b'='),
+                split_once(text, b'='),
+                "{text}"
+            );
+        }
         assert!(positions2(b"a/b%c//", b'/', b'%').eq([1, 3, 5, 6]));
         for text in ["", "a", "a&b", "&a&&b&", "é&x"] {
             assert!(split(text, b'&').eq(text.split('&')), "{text:?}");

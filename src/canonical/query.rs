@@ -190,7 +190,7 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: 
         if piece.is_empty() {
             continue;
         }
-        let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
+        let (name, value) = scan::split_once_near(piece, b'=').unwrap_or((piece, ""));
         push(out, name, value, take(name));
     }
 }

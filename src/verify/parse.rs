@@ -427,7 +427,7 @@ impl<'r> PresigningParams<'r> {
                 found.problem.get_or_insert(QueryProblem::TooMany);
                 break;
             }
-            let (name, value) = scan::split_once(piece, b'=').unwrap_or((piece, ""));
+            let (name, value) = scan::split_once_near(piece, b'=').unwrap_or((piece, ""));
             let slot = Self::slot(name);
             if let Some(i) = slot {
                 if found.slots[i].replace(value).is_some() {
