@@ -53,12 +53,29 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
+/// A fresh scratch directory for one test, removed when it is dropped.
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("sigv4-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    Scratch(dir)
+}
+
+/// See [`scratch`].
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn copy_case(from: &Path, to: &Path) {
@@ -591,8 +608,9 @@ fn sign_with_a_profile() {
         .contains("Credential=AKIADEFAULT/"));
 
     // credential_process: run, parsed; failing or malformed, a clear error.
+    let scripts = scratch("scripts");
     let script = |name: &str, body: &str| {
-        let path = std::env::temp_dir().join(format!("sigv4-cli-{}-{name}.sh", std::process::id()));
+        let path = scripts.join(format!("{name}.sh"));
         std::fs::write(&path, body).expect("written");
         path
     };
