@@ -195,8 +195,9 @@ pub(crate) fn parse<'a>(raw: Option<&'a str>, take: impl Fn(&str) -> Take, out: 
     }
 }
 
-/// Adds one parameter of a raw query string to `out` as `take` says.
-#[inline]
+/// Adds one parameter of a raw query string to `out` as `take` says. Inlined: it is a
+/// loop's body, in both loops that call it.
+#[inline(always)]
 pub(crate) fn push<'a>(out: &mut Params<'a>, name: &'a str, value: &'a str, take: Take) {
     let (name, value) = match take {
         Take::Skip => return,
@@ -234,7 +235,7 @@ pub(crate) fn encode_into(out: &mut String, raw: &str) {
 /// escape `%XX` in upper-case hex of a byte that is not unreserved (`%41` would decode to
 /// `A`, `%2f` is lower-case: neither is canonical). Most queries on the wire pass, and are
 /// then compared and hashed as they are.
-fn is_canonical(text: &[u8]) -> bool {
+pub(crate) fn is_canonical(text: &[u8]) -> bool {
     if text.len() < 32 {
         return is_canonical_short(text);
     }

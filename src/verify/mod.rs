@@ -167,6 +167,9 @@ pub struct Pending<'r> {
     /// The session token header's place, as a bit of `plain`: set once the token is found
     /// to be the stored one, if that is plain.
     token_plain_bit: u64,
+    /// The presigning parameters whose values `parse` found canonical, a bit each (see
+    /// `PresigningParams::take`); the session token's is found later.
+    query_canonical: u8,
     date: AmzDate,
     request_time: OffsetDateTime,
     now: OffsetDateTime,
@@ -368,14 +371,13 @@ impl Verifier {
         // Where the signature is.
         let authorization = known.authorization.map(|found| found.value);
         // A query is split only when it holds the name of the parameter that presigns it.
-        let token_take = match self.settings.session_token {
-            SessionTokenMode::AddedAfterSigning => Take::Skip,
-            _ => Take::Canonical,
-        };
+        let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
         let presigning = request
             .query
             .filter(|q| q.contains("X-Amz-Algorithm"))
-            .map(|q| PresigningParams::find(q, limits, query.map(|params| (params, token_take))))
+            .map(|q| {
+                PresigningParams::find(q, limits, query.map(|params| (params, token_unsigned)))
+            })
             .filter(PresigningParams::presigned);
         if presigning.is_none() {
             self.check_query_params(request.query)?;
@@ -404,8 +406,21 @@ impl Verifier {
             _ => 0,
         };
         let mut mark_plain = |at: usize| plain |= bit(at);
+        // A presigned query's values that are canonical, a bit per presigning parameter.
+        let mut query_canonical = 0;
         let (date, request_time) = match claims.query_date {
-            Some(value) => parse::parse_request_time(value.as_bytes(), false)?,
+            Some(value) => {
+                query_canonical = PresigningParams::CANONICAL_ONCE_ACCEPTED;
+                if claims.credential_canonical {
+                    query_canonical |= PresigningParams::CREDENTIAL;
+                }
+                let parsed = parse::parse_request_time(value.as_bytes(), false)?;
+                // Read as it came, not trimmed: digits and two letters.
+                if parsed.0.as_bytes() == value.as_bytes() {
+                    query_canonical |= PresigningParams::DATE;
+                }
+                parsed
+            }
             None => match known.amz_date {
                 Some(found) => {
                     let parsed = parse::parse_request_time(found.value, false)?;
@@ -527,6 +542,7 @@ impl Verifier {
             matched,
             plain,
             token_plain_bit,
+            query_canonical,
             date,
             request_time,
             now,
@@ -1002,19 +1018,25 @@ impl<'r> Pending<'r> {
         };
         let presigned = self.claims.location == AuthLocation::Query;
         let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
-        let token_take = match () {
-            _ if token_unsigned => Take::Skip,
-            _ if token.query_canonical => Take::Canonical,
-            _ => Take::CanonicalName,
-        };
+        let mut canonical = self.query_canonical;
+        if token.query_canonical {
+            canonical |= PresigningParams::TOKEN;
+        }
         let mut own = canonical::query::Params::new();
         let params = match collected {
-            // Collected by `parse` with the token taken as canonical.
+            // Collected by `parse` with some values taken as canonical before they were
+            // read: those that are not are read again.
             Some(params) if presigned => {
-                if token_take == Take::CanonicalName && self.claims.token.is_some() {
-                    let token = PresigningParams::slot_name(6);
-                    for param in params.iter_mut().filter(|p| p.name.is(token)) {
-                        param.reread_value();
+                let mut reread = PresigningParams::COLLECTED_AS_CANONICAL & !canonical;
+                if self.claims.token.is_none() {
+                    reread &= !PresigningParams::TOKEN;
+                }
+                if reread != 0 {
+                    for param in params.iter_mut() {
+                        let slot = PresigningParams::slot_of(&param.name);
+                        if slot.is_some_and(|i| reread >> i & 1 == 1) {
+                            param.reread_value();
+                        }
                     }
                 }
                 params
@@ -1022,7 +1044,8 @@ impl<'r> Pending<'r> {
             _ => {
                 let take = |name: &str| {
                     if presigned {
-                        PresigningParams::take(PresigningParams::slot(name), token_take)
+                        let slot = PresigningParams::slot(name);
+                        PresigningParams::take(slot, canonical, token_unsigned)
                     } else {
                         Take::Raw
                     }

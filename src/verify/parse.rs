@@ -53,6 +53,9 @@ pub(crate) struct Claims<'r> {
     pub(crate) query_date: Option<&'r str>,
     pub(crate) expires: Option<&'r str>,
     pub(crate) token: Option<TokenRef<'r>>,
+    /// Presigned only: the raw `X-Amz-Credential` is canonical once `Verifier::parse`
+    /// accepts its parts (see [`is_canonical_credential`]).
+    pub(crate) credential_canonical: bool,
 }
 
 fn malformed(location: AuthLocation, reason: impl Into<String>) -> VerifyError {
@@ -258,6 +261,7 @@ pub(crate) fn parse_authorization<'r>(
                 query_date: None,
                 expires: None,
                 token: None,
+                credential_canonical: false,
             });
         }
     }
@@ -328,6 +332,7 @@ pub(crate) fn parse_authorization<'r>(
         query_date: None,
         expires: None,
         token: None,
+        credential_canonical: false,
     })
 }
 
@@ -384,9 +389,10 @@ impl<'r> PresigningParams<'r> {
         "X-Amz-Security-Token",
     ];
 
-    /// The name of the presigning parameter in `slot`.
-    pub(crate) fn slot_name(slot: usize) -> &'static str {
-        Self::NAMES[slot]
+    /// The slot of a parameter `find` collected, by its name (as canonical, as the
+    /// presigning parameters' are collected).
+    pub(crate) fn slot_of(name: &query::Component<'_>) -> Option<usize> {
+        Self::NAMES.iter().position(|known| name.is(known))
     }
 
     /// The place in `slots` of a presigning parameter's name.
@@ -394,29 +400,45 @@ impl<'r> PresigningParams<'r> {
         Self::NAMES.iter().position(|known| *known == name)
     }
 
+    /// The slots (a bit each) whose values are canonical once `Verifier::parse` accepts
+    /// them: the algorithm, found exactly the algorithm's name, and the expiry, found
+    /// digits.
+    pub(crate) const CANONICAL_ONCE_ACCEPTED: u8 = 1 << 0 | 1 << 3;
+
+    /// The slots whose values `find` collects as canonical before they are read: those
+    /// above, the credential, the date and the session token. Any that turns out not to
+    /// be is read again (`QueryParam::reread_value`).
+    pub(crate) const COLLECTED_AS_CANONICAL: u8 =
+        Self::CANONICAL_ONCE_ACCEPTED | Self::CREDENTIAL | Self::DATE | Self::TOKEN;
+
+    /// The credential's, the date's and the session token's slots, as bits.
+    pub(crate) const CREDENTIAL: u8 = 1 << 1;
+    pub(crate) const DATE: u8 = 1 << 2;
+    pub(crate) const TOKEN: u8 = 1 << 6;
+
     /// How a presigned request's canonical query takes the parameter in `slot` (`None`
-    /// for a parameter that does not presign), the session token as `token` says. The
-    /// presigning parameters are these exact spellings; the signature is left out; the
-    /// algorithm and the expiry are canonical once `presigned_claims` has found them
-    /// exactly the algorithm's name and digits. (The date is trimmed before it is read,
-    /// so its raw value may not be canonical.)
-    pub(crate) fn take(slot: Option<usize>, token: Take) -> Take {
+    /// for a parameter that does not presign): the presigning parameters are these exact
+    /// spellings, the values of the slots in `canonical` (a bit each) are canonical, and
+    /// the signature is left out, as is the session token when `token_unsigned`.
+    pub(crate) fn take(slot: Option<usize>, canonical: u8, token_unsigned: bool) -> Take {
         match slot {
             None => Take::Raw,
-            Some(0 | 3) => Take::Canonical,
             Some(5) => Take::Skip,
-            Some(6) => token,
+            Some(6) if token_unsigned => Take::Skip,
+            Some(i) if canonical >> i & 1 == 1 => Take::Canonical,
             Some(_) => Take::CanonicalName,
         }
     }
 
     /// Finds the presigning parameters. With `collect`, every parameter also goes into its
-    /// vector as [`PresigningParams::take`] says, the session token as the `Take` given:
-    /// the canonical query of a presigned request then needs no second split.
+    /// vector as [`PresigningParams::take`] says, with the values of
+    /// [`COLLECTED_AS_CANONICAL`](Self::COLLECTED_AS_CANONICAL) as canonical, and the
+    /// session token left out when the `bool` says it is unsigned: the canonical query of
+    /// a presigned request then needs no second split.
     pub(crate) fn find(
         query: &'r str,
         limits: &Limits,
-        mut collect: Option<(&mut Params<'r>, Take)>,
+        mut collect: Option<(&mut Params<'r>, bool)>,
     ) -> Self {
         let mut found = Self {
             slots: [None; 7],
@@ -434,9 +456,10 @@ impl<'r> PresigningParams<'r> {
                     found.problem.get_or_insert(QueryProblem::Twice(name));
                 }
             }
-            if let Some((params, token)) = collect.as_mut() {
+            if let Some((params, token_unsigned)) = collect.as_mut() {
                 if !piece.is_empty() {
-                    query::push(params, name, value, Self::take(slot, *token));
+                    let take = Self::take(slot, Self::COLLECTED_AS_CANONICAL, *token_unsigned);
+                    query::push(params, name, value, take);
                 }
             }
         }
@@ -496,15 +519,46 @@ pub(crate) fn presigned_claims<'r>(
             "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
         ));
     };
+    let parts = parse_credential(credential, location)?;
     Ok(Claims {
         location,
-        credential: parse_credential(credential, location)?,
+        credential: parts,
         signed: parse_signed(signed, location, limits, names)?,
         signature: parse_signature(signature.as_bytes(), location)?,
         query_date: Some(date),
         expires: Some(expires),
         token: token.map(TokenRef::Query),
+        credential_canonical: is_canonical_credential(credential, &parts),
     })
+}
+
+/// Whether a query's raw credential, split into `parts`, is canonical once
+/// `Verifier::parse` accepts those: every separator is `%2F`, and the access key id is
+/// unreserved characters. The rest are too by then: the date stamp is the request date's
+/// digits, the region and the service are names of unreserved characters
+/// (`scope::is_valid_name`), and the terminator is `aws4_request`.
+fn is_canonical_credential(raw: &str, parts: &CredentialParts<'_>) -> bool {
+    // The parts lie in order with one separator between each two, so if every separator
+    // before a place was three bytes long, the next starts there.
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    let mut escaped = true;
+    for part in [
+        parts.access_key_id,
+        parts.date_stamp,
+        parts.region,
+        parts.service,
+    ] {
+        at += part.len();
+        escaped &= bytes.get(at..at + 3) == Some(b"%2F");
+        at += 3;
+    }
+    escaped
+        && at + parts.terminator.len() == bytes.len()
+        && parts
+            .access_key_id
+            .bytes()
+            .fold(true, |ok, b| ok & crate::canonical::query::is_unreserved(b))
 }
 
 /// `X-Amz-Date`'s form, or an HTTP date (`Sun, 30 Aug 2015 12:36:00 GMT`) from `Date`.
@@ -599,6 +653,32 @@ mod tests {
             );
         }
         assert!(plain > 10, "the fast path took {plain} of them");
+    }
+
+    /// A query's credential is found canonical exactly when re-encoding would leave it as
+    /// it is, for any separators and access key ids of characters reserved or not (the
+    /// other parts are what `Verifier::parse` accepts).
+    #[test]
+    fn canonical_credentials_are_recognized() {
+        let separators = ["%2F", "%2f", "/"];
+        for id in ["AKID", "ak-1.x_y~z", "a+b", "a:b", "A*"] {
+            for n in 0..81 {
+                let sep = |i: u32| separators[n / 3usize.pow(i) % 3];
+                let raw = format!(
+                    "{id}{}20150830{}us-east-1{}s3{}aws4_request",
+                    sep(0),
+                    sep(1),
+                    sep(2),
+                    sep(3)
+                );
+                let parts = parse_credential(&raw, AuthLocation::Query).expect("well formed");
+                assert_eq!(
+                    is_canonical_credential(&raw, &parts),
+                    crate::canonical::query::is_canonical(raw.as_bytes()),
+                    "{raw}"
+                );
+            }
+        }
     }
 
     /// Every character below 0x80, and two above, in every place of a credential whose
