@@ -236,31 +236,37 @@ pub(crate) fn encode_into(out: &mut String, raw: &str) {
 /// `A`, `%2f` is lower-case: neither is canonical). Most queries on the wire pass, and are
 /// then compared and hashed as they are.
 pub(crate) fn is_canonical(text: &[u8]) -> bool {
-    if text.len() < 32 {
-        return is_canonical_short(text);
-    }
-    // One branch-free pass, which vectorizes: every byte unreserved or `%`, and whether
-    // any is `%`.
-    let mut outside = 0u8;
-    let mut percent = 0u8;
-    let mut test = |bytes: &[u8]| {
-        for &b in bytes {
-            let is_percent = u8::from(b == b'%');
-            outside |= 1 ^ (u8::from(is_unreserved(b)) | is_percent);
-            percent |= is_percent;
+    // One branch-free pass: every byte unreserved or `%`, and whether any is `%`.
+    let (outside, percent) = if text.len() < 32 {
+        // A table, a byte at a time.
+        let class = text
+            .iter()
+            .fold(0, |class, &b| class | CLASS[usize::from(b)]);
+        (class & OUTSIDE, class & PERCENT)
+    } else {
+        // Compared, in whole blocks of a fixed size, which the compiler unrolls into
+        // vector instructions. More than a few bytes past the last whole block are tested
+        // as the last 32, which overlap the blocks (a byte tested twice counts once); a
+        // few, one at a time.
+        let mut outside = 0u8;
+        let mut percent = 0u8;
+        let mut test = |bytes: &[u8]| {
+            for &b in bytes {
+                let is_percent = u8::from(b == b'%');
+                outside |= 1 ^ (u8::from(is_unreserved(b)) | is_percent);
+                percent |= is_percent;
+            }
+        };
+        let mut blocks = text.chunks_exact(32);
+        for block in &mut blocks {
+            test(block);
         }
+        match text.last_chunk::<32>() {
+            Some(last) if blocks.remainder().len() > 8 => test(last),
+            _ => test(blocks.remainder()),
+        }
+        (outside, percent)
     };
-    // Whole blocks of a fixed size, which the compiler unrolls into vector instructions.
-    // More than a few bytes past the last whole block are tested as the last 32, which
-    // overlap the blocks (a byte tested twice counts once); a few, one at a time.
-    let mut blocks = text.chunks_exact(32);
-    for block in &mut blocks {
-        test(block);
-    }
-    match text.last_chunk::<32>() {
-        Some(last) if blocks.remainder().len() > 8 => test(last),
-        _ => test(blocks.remainder()),
-    }
     if outside != 0 {
         return false;
     }
@@ -282,6 +288,26 @@ pub(crate) fn is_canonical(text: &[u8]) -> bool {
     });
     canonical
 }
+
+/// [`CLASS`] of a byte neither unreserved nor `%`.
+const OUTSIDE: u8 = 1;
+/// [`CLASS`] of `%`.
+const PERCENT: u8 = 2;
+
+/// Each byte's class for [`is_canonical`]: 0 for an unreserved byte, else [`PERCENT`] or
+/// [`OUTSIDE`].
+const CLASS: [u8; 256] = {
+    let mut table = [OUTSIDE; 256];
+    let mut b = 0;
+    while b < 256 {
+        if UNRESERVED[b] {
+            table[b] = 0;
+        }
+        b += 1;
+    }
+    table[b'%' as usize] = PERCENT;
+    table
+};
 
 /// Whether `text` holds a canonical escape at `at`: `%` and two upper-case hex digits of a
 /// byte that is not unreserved.
@@ -305,22 +331,6 @@ const UPPER_HEX: [u8; 256] = {
     }
     table
 };
-
-/// [`is_canonical`] for the short names and values most parameters have: one walk that
-/// steps over each escape, with a table for the rest.
-fn is_canonical_short(text: &[u8]) -> bool {
-    let mut at = 0;
-    while let Some(&b) = text.get(at) {
-        if UNRESERVED[usize::from(b)] {
-            at += 1;
-        } else if is_canonical_escape(text, at) {
-            at += 3;
-        } else {
-            return false;
-        }
-    }
-    true
-}
 
 /// Whether SigV4 leaves `b` unencoded: letters, digits and `-._~`. Comparisons only, no
 /// branch, so that a loop over bytes vectorizes.

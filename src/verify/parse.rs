@@ -555,10 +555,9 @@ fn is_canonical_credential(raw: &str, parts: &CredentialParts<'_>) -> bool {
     }
     escaped
         && at + parts.terminator.len() == bytes.len()
-        && parts
-            .access_key_id
-            .bytes()
-            .fold(true, |ok, b| ok & crate::canonical::query::is_unreserved(b))
+        && parts.access_key_id.bytes().fold(true, |ok, b| {
+            ok & crate::canonical::path::UNRESERVED[usize::from(b)]
+        })
 }
 
 /// `X-Amz-Date`'s form, or an HTTP date (`Sun, 30 Aug 2015 12:36:00 GMT`) from `Date`.
