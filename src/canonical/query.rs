@@ -25,6 +25,7 @@ impl<'a> Component<'a> {
     /// A name or value as it came on the wire: percent-decoded, then encoded with only
     /// unreserved characters left, so that `%E1%88%B4` and a raw `ሴ` canonicalize alike.
     /// A `+` is a literal plus, not a space.
+    #[inline(always)]
     pub(crate) fn raw(text: &'a str) -> Self {
         Self {
             text,
@@ -142,6 +143,7 @@ pub(crate) struct QueryParam<'a> {
 }
 
 impl<'a> QueryParam<'a> {
+    #[inline(always)]
     pub(crate) fn new(name: Component<'a>, value: Component<'a>) -> Self {
         let key = if name.canonical {
             swar::be_prefix(name.text.as_bytes())

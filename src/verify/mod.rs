@@ -371,11 +371,12 @@ impl Verifier {
         // Where the signature is.
         let authorization = known.authorization.map(|found| found.value);
         // A query is split only when it holds the name of the parameter that presigns it.
-        let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
         let presigning = request
             .query
             .filter(|q| q.contains("X-Amz-Algorithm"))
             .map(|q| {
+                let token_unsigned =
+                    self.settings.session_token == SessionTokenMode::AddedAfterSigning;
                 PresigningParams::find(q, limits, query.map(|params| (params, token_unsigned)))
             })
             .filter(PresigningParams::presigned);
@@ -1017,7 +1018,7 @@ impl<'r> Pending<'r> {
             self.plain
         };
         let presigned = self.claims.location == AuthLocation::Query;
-        let token_unsigned = verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
+        // The presigning parameters whose values are canonical, a bit each.
         let mut canonical = self.query_canonical;
         if token.query_canonical {
             canonical |= PresigningParams::TOKEN;
@@ -1042,6 +1043,8 @@ impl<'r> Pending<'r> {
                 params
             }
             _ => {
+                let token_unsigned =
+                    verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
                 let take = |name: &str| {
                     if presigned {
                         let slot = PresigningParams::slot(name);
