@@ -400,6 +400,9 @@ impl<'r> PresigningParams<'r> {
         Self::NAMES.iter().position(|known| *known == name)
     }
 
+    /// The slots in the order of their names' bytes.
+    const CANONICAL_ORDER: [usize; 7] = [0, 1, 2, 3, 6, 5, 4];
+
     /// The slots (a bit each) whose values are canonical once `Verifier::parse` accepts
     /// them: the algorithm, found exactly the algorithm's name, and the expiry, found
     /// digits.
@@ -456,12 +459,25 @@ impl<'r> PresigningParams<'r> {
                     found.problem.get_or_insert(QueryProblem::Twice(name));
                 }
             }
-            if let Some((params, token_unsigned)) = collect.as_mut() {
-                if !piece.is_empty() {
-                    let take = Self::take(slot, Self::COLLECTED_AS_CANONICAL, *token_unsigned);
-                    query::push(params, name, value, take);
+            if let Some((params, _)) = collect.as_mut() {
+                if slot.is_none() && !piece.is_empty() {
+                    query::push(params, name, value, Take::Raw);
                 }
             }
+        }
+        // The presigning parameters go in front, in their canonical order: the sort that
+        // follows then has little to move, as most queries put them last and most other
+        // names sort after `X-Amz-`.
+        if let Some((params, token_unsigned)) = collect {
+            let others = params.len();
+            for i in Self::CANONICAL_ORDER {
+                if let Some(value) = found.slots[i] {
+                    let take = Self::take(Some(i), Self::COLLECTED_AS_CANONICAL, token_unsigned);
+                    query::push(params, Self::NAMES[i], value, take);
+                }
+            }
+            let presigning = params.len() - others;
+            params.rotate_right(presigning);
         }
         found
     }
@@ -652,6 +668,14 @@ mod tests {
             );
         }
         assert!(plain > 10, "the fast path took {plain} of them");
+    }
+
+    #[test]
+    fn presigning_names_in_canonical_order() {
+        let names = PresigningParams::CANONICAL_ORDER.map(|i| PresigningParams::NAMES[i]);
+        let mut sorted = PresigningParams::NAMES;
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
     }
 
     /// A query's credential is found canonical exactly when re-encoding would leave it as
