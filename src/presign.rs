@@ -5,6 +5,7 @@ use time::Duration;
 use crate::canonical::query::Take;
 use crate::canonical::{self, CanonicalRequest, Component, HeaderSource, QueryParam};
 use crate::error::SigningError;
+use crate::inline_vec::InlineVec;
 use crate::request::{Payload, SignableRequest};
 use crate::scope::ALGORITHM;
 use crate::settings::SessionTokenMode;
@@ -231,8 +232,10 @@ impl Signer {
                 .map(|t| ("X-Amz-Security-Token", t)),
             Some(("X-Amz-SignedHeaders", signed_headers)),
         ];
+        // In canonical order already: merged with the request's own as they are written.
+        let mut presigning = InlineVec::<QueryParam<'_>, 6>::new();
         for (name, range) in ours.into_iter().flatten() {
-            query.push(QueryParam::new(
+            presigning.push(QueryParam::new(
                 Component::encoded(name),
                 Component::encoded(target.get(range).unwrap_or("")),
             ));
@@ -242,14 +245,14 @@ impl Signer {
             method: request.method,
             path: request.path,
             path_rules: self.settings.path_rules(),
-            query: query.as_slice(),
+            query: [query.as_slice(), presigning.as_slice()],
             headers: source,
             signed_names: None,
             payload_hash: payload_hash.as_bytes(),
         };
         let mac = start.with_key(self, params.credentials, |cached| cached.key().mac());
         let signature = start.signature(mac, &canonical, details);
-        drop(query);
+        drop((query, presigning));
         target.push_str("&X-Amz-Signature=");
         target.push_str(signature_str(&signature));
         Ok(PresignedRequest { target, params_at })

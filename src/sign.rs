@@ -361,7 +361,7 @@ impl Signer {
             method: request.method,
             path: request.path,
             path_rules: self.settings.path_rules(),
-            query: query.as_slice(),
+            query: [query.as_slice(), &[]],
             headers: HeaderSource::Sorted { headers, lowercase },
             signed_names: None,
             payload_hash: payload_hash.as_bytes(),

@@ -127,7 +127,8 @@ pub(crate) struct CanonicalRequest<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
     pub(crate) path_rules: PathRules,
-    pub(crate) query: &'a [QueryParam<'a>],
+    /// The query's parameters: two runs, each sorted, merged as they are written.
+    pub(crate) query: [&'a [QueryParam<'a>]; 2],
     pub(crate) headers: HeaderSource<'a>,
     /// The signed header list as text, when the caller has written it already (the
     /// signer, into `Authorization`); otherwise it is written from `headers`.

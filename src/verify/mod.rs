@@ -38,7 +38,7 @@ use crate::sign::{hex_sha256, EMPTY_SHA256};
 use crate::signing_key::{SigningKey, SigningKeyCache, TERMINATOR};
 use crate::swar;
 use crate::time::AmzDate;
-use parse::{Claims, PresigningParams, TokenRef};
+use parse::{Claims, Collected, PresigningParams, TokenRef};
 
 /// Bounds on untrusted input. Past any of them a request is rejected with
 /// [`VerifyError::TooLarge`] before any work proportional to it is done.
@@ -325,7 +325,7 @@ impl Verifier {
     ) -> Result<Verified<'r, S::Data>, VerifyError> {
         // A presigned query's parameters, collected as `parse` splits it for the
         // presigning ones, so that the canonical query needs no second split.
-        let mut query = canonical::query::Params::new();
+        let mut query = Collected::new();
         // Borrowed where it lies rather than moved out of the `Result`: it is some
         // hundreds of bytes.
         let parsed = self.parse_collecting(request, body, now, Some(&mut query));
@@ -356,7 +356,7 @@ impl Verifier {
         request: &'r SignableRequest<'r>,
         body: Body<'r>,
         now: OffsetDateTime,
-        query: Option<&mut canonical::query::Params<'r>>,
+        query: Option<&mut Collected<'r>>,
     ) -> Result<Pending<'r>, VerifyError> {
         let limits = &self.settings.limits;
         if request.headers.len() > limits.max_headers {
@@ -883,7 +883,7 @@ impl<'r> Pending<'r> {
         &self,
         verifier: &Verifier,
         credential: Option<Arc<StoredCredential<D>>>,
-        mut query: Option<&mut canonical::query::Params<'r>>,
+        mut query: Option<&mut Collected<'r>>,
     ) -> Result<Verified<'r, D>, VerifyError> {
         let claimed = self.claims.credential;
         let Some(credential) = credential else {
@@ -1009,7 +1009,7 @@ impl<'r> Pending<'r> {
         &self,
         verifier: &Verifier,
         token: TokenCheck,
-        collected: Option<&mut canonical::query::Params<'r>>,
+        collected: Option<&mut Collected<'r>>,
         f: impl FnOnce(&CanonicalRequest<'_>) -> R,
     ) -> R {
         let plain = if token.header_plain {
@@ -1024,23 +1024,23 @@ impl<'r> Pending<'r> {
             canonical |= PresigningParams::TOKEN;
         }
         let mut own = canonical::query::Params::new();
-        let params = match collected {
+        let (params, presigning_at) = match collected {
             // Collected by `parse` with some values taken as canonical before they were
             // read: those that are not are read again.
-            Some(params) if presigned => {
+            Some(collected) if presigned => {
                 let mut reread = PresigningParams::COLLECTED_AS_CANONICAL & !canonical;
                 if self.claims.token.is_none() {
                     reread &= !PresigningParams::TOKEN;
                 }
                 if reread != 0 {
-                    for param in params.iter_mut() {
+                    for param in collected.params.iter_mut() {
                         let slot = PresigningParams::slot_of(&param.name);
                         if slot.is_some_and(|i| reread >> i & 1 == 1) {
                             param.reread_value();
                         }
                     }
                 }
-                params
+                (&mut collected.params, collected.presigning_at)
             }
             _ => {
                 let token_unsigned =
@@ -1054,15 +1054,20 @@ impl<'r> Pending<'r> {
                     }
                 };
                 canonical::query::parse(self.request.query, take, &mut own);
-                &mut own
+                let len = own.len();
+                (&mut own, len)
             }
         };
-        canonical::query::sort(params.as_mut_slice());
+        // Two sorted runs: the parameters before `presigning_at`, sorted here, and those
+        // after it (collected in order).
+        let split = presigning_at.min(params.len());
+        let (others, presigning) = params.split_at_mut(split);
+        canonical::query::sort(others);
         let canonical = CanonicalRequest {
             method: self.request.method,
             path: self.request.path,
             path_rules: self.rules.path,
-            query: params.as_slice(),
+            query: [others, presigning],
             headers: HeaderSource::Listed {
                 signed: self.claims.signed,
                 matched: self.matched.as_slice(),

@@ -363,6 +363,25 @@ fn split_sdk_form(value: &[u8]) -> Option<(&str, &str, &[u8])> {
     Some((credential, signed, signature))
 }
 
+/// A presigned query's parameters, collected while [`PresigningParams::find`] looks for
+/// the presigning ones, as the canonical query takes them.
+pub(crate) struct Collected<'r> {
+    pub(crate) params: Params<'r>,
+    /// Where the presigning parameters start. They follow the others and are in canonical
+    /// order; the others are in the order they came in.
+    pub(crate) presigning_at: usize,
+}
+
+impl Collected<'_> {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            params: Params::new(),
+            presigning_at: 0,
+        }
+    }
+}
+
 /// The presigning parameters of a query string, found in one pass over it.
 pub(crate) struct PresigningParams<'r> {
     /// The values of [`PresigningParams::NAMES`], where given.
@@ -441,7 +460,7 @@ impl<'r> PresigningParams<'r> {
     pub(crate) fn find(
         query: &'r str,
         limits: &Limits,
-        mut collect: Option<(&mut Params<'r>, bool)>,
+        mut collect: Option<(&mut Collected<'r>, bool)>,
     ) -> Self {
         let mut found = Self {
             slots: [None; 7],
@@ -459,25 +478,22 @@ impl<'r> PresigningParams<'r> {
                     found.problem.get_or_insert(QueryProblem::Twice(name));
                 }
             }
-            if let Some((params, _)) = collect.as_mut() {
+            if let Some((collected, _)) = collect.as_mut() {
                 if slot.is_none() && !piece.is_empty() {
-                    query::push(params, name, value, Take::Raw);
+                    query::push(&mut collected.params, name, value, Take::Raw);
                 }
             }
         }
-        // The presigning parameters go in front, in their canonical order: the sort that
-        // follows then has little to move, as most queries put them last and most other
-        // names sort after `X-Amz-`.
-        if let Some((params, token_unsigned)) = collect {
-            let others = params.len();
+        // The presigning parameters follow the others, in their canonical order, a sorted
+        // run of their own.
+        if let Some((collected, token_unsigned)) = collect {
+            collected.presigning_at = collected.params.len();
             for i in Self::CANONICAL_ORDER {
                 if let Some(value) = found.slots[i] {
                     let take = Self::take(Some(i), Self::COLLECTED_AS_CANONICAL, token_unsigned);
-                    query::push(params, Self::NAMES[i], value, take);
+                    query::push(&mut collected.params, Self::NAMES[i], value, take);
                 }
             }
-            let presigning = params.len() - others;
-            params.rotate_right(presigning);
         }
         found
     }
