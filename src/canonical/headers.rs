@@ -198,16 +198,13 @@ impl NameScan {
 
 /// Checks a header name in one pass, and finds its key.
 pub(crate) fn scan_name(name: &str) -> NameScan {
-    let mut bad = 0u8;
-    let mut upper = 0u8;
-    for &b in name.as_bytes() {
-        let class = NAME_CLASS[usize::from(b)];
-        bad |= class & NOT_TCHAR;
-        upper |= class & UPPER;
-    }
+    // The classes joined: each flag is set if any byte has it.
+    let class = name
+        .bytes()
+        .fold(0u8, |class, b| class | NAME_CLASS[usize::from(b)]);
     NameScan {
-        token: !name.is_empty() && bad == 0,
-        upper: upper != 0,
+        token: !name.is_empty() && class & NOT_TCHAR == 0,
+        upper: class & UPPER != 0,
         key: name_key(name),
     }
 }
