@@ -33,6 +33,11 @@ impl<'a> Component<'a> {
         }
     }
 
+    /// The text as it came, canonical or not.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// A value this crate encoded itself (`X-Amz-Credential`, ...), used as it is.
     pub(crate) const fn encoded(text: &'a str) -> Self {
         Self {
@@ -185,8 +190,8 @@ const INLINE: usize = 16;
 /// A request's query parameters, on the stack while they are few.
 pub(crate) type Params<'a> = InlineVec<QueryParam<'a>, INLINE>;
 
-/// The parameters of a raw query string (without `?`) in the order given, leaving out those
-/// whose raw name `skip` picks. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=`
+/// The parameters of a raw query string (without `?`) in the order given, each taken as
+/// `take` says for its raw name. Empty pieces (`a=1&&b=2`) are skipped; a piece without `=`
 /// has an empty value.
 /// They go into `out`, the caller's: a vector of inline parameters is too large to return
 /// by value without a copy.

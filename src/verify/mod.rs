@@ -114,6 +114,11 @@ impl Default for VerifierSettings {
 }
 
 impl VerifierSettings {
+    /// Whether clients add the session token after signing, so that it is not signed.
+    fn token_unsigned(&self) -> bool {
+        self.session_token == SessionTokenMode::AddedAfterSigning
+    }
+
     /// What of the service's signing settings a verification needs: how its paths are
     /// canonicalized, and whether it takes `x-amz-content-sha256` (S3's payload rules).
     fn rules_for(&self, service: &str) -> ServiceRules {
@@ -349,8 +354,10 @@ impl Verifier {
     }
 
     /// [`parse`](Self::parse), and, for a presigned request, its query's parameters into
-    /// `query`, as the canonical query takes them (the session token as canonical, until
-    /// `finish` finds otherwise).
+    /// `query`, as the canonical query takes them: the values of the credential, the date
+    /// and the session token as canonical before they are read, which `Pending` records
+    /// for the first two and `with_canonical` finds for the token, re-reading those that
+    /// are not.
     fn parse_collecting<'r>(
         &self,
         request: &'r SignableRequest<'r>,
@@ -375,8 +382,7 @@ impl Verifier {
             .query
             .filter(|q| q.contains("X-Amz-Algorithm"))
             .map(|q| {
-                let token_unsigned =
-                    self.settings.session_token == SessionTokenMode::AddedAfterSigning;
+                let token_unsigned = self.settings.token_unsigned();
                 PresigningParams::find(q, limits, query.map(|params| (params, token_unsigned)))
             })
             .filter(PresigningParams::presigned);
@@ -415,18 +421,16 @@ impl Verifier {
                 if claims.credential_canonical {
                     query_canonical |= PresigningParams::CREDENTIAL;
                 }
-                let parsed = parse::parse_request_time(value.as_bytes(), false)?;
-                // Read as it came, not trimmed: digits and two letters.
-                if parsed.0.as_bytes() == value.as_bytes() {
+                let (parsed, as_sent) = parse::parse_amz_date(value.as_bytes())?;
+                if as_sent {
                     query_canonical |= PresigningParams::DATE;
                 }
                 parsed
             }
             None => match known.amz_date {
                 Some(found) => {
-                    let parsed = parse::parse_request_time(found.value, false)?;
-                    // Read as it came, not trimmed: digits and two letters.
-                    if parsed.0.as_bytes() == found.value {
+                    let (parsed, as_sent) = parse::parse_amz_date(found.value)?;
+                    if as_sent {
                         mark_plain(found.at);
                     }
                     parsed
@@ -564,7 +568,7 @@ impl Verifier {
         request: &SignableRequest<'_>,
         names: &[SignedName<'_>],
     ) -> Result<MatchedHeaders, VerifyError> {
-        let token_unsigned = self.settings.session_token == SessionTokenMode::AddedAfterSigning;
+        let token_unsigned = self.settings.token_unsigned();
         let limit = Matched::POSITIONS;
         if request.headers.len() > limit || names.len() > limit {
             return Err(VerifyError::TooLarge {
@@ -1004,7 +1008,11 @@ impl<'r> Pending<'r> {
 
     /// Builds the canonical request the client should have signed and hands it to `f`.
     /// `token`: how the session token compared with the stored one; a token found
-    /// canonical (in a query) or plain (in a header) needs no second look.
+    /// canonical (in a query) or plain (in a header) needs no second look. `collected`: a
+    /// presigned query's parameters, if `parse` collected them; their values taken as
+    /// canonical and found not to be are read again, and the request's own parameters are
+    /// sorted, in place (so a second call finds them ready). Without them, the query is
+    /// split again.
     fn with_canonical<R>(
         &self,
         verifier: &Verifier,
@@ -1033,8 +1041,10 @@ impl<'r> Pending<'r> {
                     reread &= !PresigningParams::TOKEN;
                 }
                 if reread != 0 {
-                    for param in collected.params.iter_mut() {
-                        let slot = PresigningParams::slot_of(&param.name);
+                    let at = collected.presigning_at;
+                    for param in collected.params.iter_mut().skip(at) {
+                        // The presigning parameters' names, as they are collected.
+                        let slot = PresigningParams::slot(param.name.text());
                         if slot.is_some_and(|i| reread >> i & 1 == 1) {
                             param.reread_value();
                         }
@@ -1043,8 +1053,7 @@ impl<'r> Pending<'r> {
                 (&mut collected.params, collected.presigning_at)
             }
             _ => {
-                let token_unsigned =
-                    verifier.settings.session_token == SessionTokenMode::AddedAfterSigning;
+                let token_unsigned = verifier.settings.token_unsigned();
                 let take = |name: &str| {
                     if presigned {
                         let slot = PresigningParams::slot(name);

@@ -368,7 +368,8 @@ fn split_sdk_form(value: &[u8]) -> Option<(&str, &str, &[u8])> {
 pub(crate) struct Collected<'r> {
     pub(crate) params: Params<'r>,
     /// Where the presigning parameters start. They follow the others and are in canonical
-    /// order; the others are in the order they came in.
+    /// order; the others are in the order they came in, until the canonical request sorts
+    /// them.
     pub(crate) presigning_at: usize,
 }
 
@@ -407,12 +408,6 @@ impl<'r> PresigningParams<'r> {
         "X-Amz-Signature",
         "X-Amz-Security-Token",
     ];
-
-    /// The slot of a parameter `find` collected, by its name (as canonical, as the
-    /// presigning parameters' are collected).
-    pub(crate) fn slot_of(name: &query::Component<'_>) -> Option<usize> {
-        Self::NAMES.iter().position(|known| name.is(known))
-    }
 
     /// The place in `slots` of a presigning parameter's name.
     pub(crate) fn slot(name: &str) -> Option<usize> {
@@ -590,6 +585,17 @@ fn is_canonical_credential(raw: &str, parts: &CredentialParts<'_>) -> bool {
         && parts.access_key_id.bytes().fold(true, |ok, b| {
             ok & crate::canonical::path::UNRESERVED[usize::from(b)]
         })
+}
+
+/// An `X-Amz-Date` value, and whether it was read as it was sent (not trimmed): then it is
+/// digits and two letters, which need neither folding in a header nor encoding in a query.
+#[inline(always)]
+pub(crate) fn parse_amz_date(
+    value: &[u8],
+) -> Result<((AmzDate, OffsetDateTime), bool), VerifyError> {
+    let parsed = parse_request_time(value, false)?;
+    let as_sent = parsed.0.as_bytes() == value;
+    Ok((parsed, as_sent))
 }
 
 /// `X-Amz-Date`'s form, or an HTTP date (`Sun, 30 Aug 2015 12:36:00 GMT`) from `Date`.
