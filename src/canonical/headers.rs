@@ -389,6 +389,8 @@ pub(crate) enum HeaderSource<'a> {
     /// its names, sorted (see [`Matched`]).
     Listed {
         signed: SignedList<'a>,
+        /// The list's names, if they were kept from its split; else it is split again.
+        names: Option<&'a [SignedName<'a>]>,
         matched: &'a [Matched],
         all: &'a [Header<'a>],
         /// The headers, by place (the first 64), whose values are known to be plain (see
@@ -430,12 +432,16 @@ impl HeaderSource<'_> {
             Self::Sorted { headers, lowercase } => write_canonical(sink, headers, lowercase),
             Self::Listed {
                 signed,
+                names,
                 matched,
                 all,
                 plain,
             } => {
-                // `;` alone, as nearly every list has it, splits faster as a byte.
-                if signed.separator == ";" {
+                if let Some(names) = names {
+                    let name_at = |index: usize| names.get(index).map(|n| n.name);
+                    write_matched(sink, name_at, matched, all, plain);
+                } else if signed.separator == ";" {
+                    // `;` alone, as nearly every list has it, splits faster as a byte.
                     let names = scan::split_short(signed.raw, b';');
                     write_listed(sink, names, matched, all, plain);
                 } else {
@@ -482,7 +488,24 @@ fn write_listed<'a, S: Sink>(
     all: &[Header<'_>],
     plain: u64,
 ) {
+    // The names come in list order, each matched at least once.
     let mut next_index = 0;
+    let name_at = |index: usize| {
+        let name = names.nth(index.saturating_sub(next_index));
+        next_index = index + 1;
+        name
+    };
+    write_matched(sink, name_at, matched, all, plain);
+}
+
+/// [`write_listed`], each signed name found by its place in the list by `name_at`.
+fn write_matched<'a, S: Sink>(
+    sink: &mut S,
+    mut name_at: impl FnMut(usize) -> Option<&'a str>,
+    matched: &[Matched],
+    all: &[Header<'_>],
+    plain: u64,
+) {
     let mut current = None;
     for &key in matched {
         let index = key.name();
@@ -496,12 +519,11 @@ fn write_listed<'a, S: Sink>(
             if current.is_some() {
                 sink.put_byte(b'\n');
             }
-            match names.nth(index.saturating_sub(next_index)) {
+            match name_at(index) {
                 Some(signed_name) => sink.put_str(signed_name),
                 // The header's name matched the signed one but for case.
                 None => write_name(sink, name, false),
             }
-            next_index = index + 1;
             sink.put_byte(b':');
             current = Some(index);
         }

@@ -363,8 +363,16 @@ impl Verifier {
         request: &'r SignableRequest<'r>,
         body: Body<'r>,
         now: OffsetDateTime,
-        query: Option<&mut Collected<'r>>,
+        collect: Option<&mut Collected<'r>>,
     ) -> Result<Pending<'r>, VerifyError> {
+        let mut own_names = SignedNames::new();
+        let (names, query) = match collect {
+            Some(collected) => (
+                &mut collected.names,
+                Some((&mut collected.params, &mut collected.presigning_at)),
+            ),
+            None => (&mut own_names, None),
+        };
         let limits = &self.settings.limits;
         if request.headers.len() > limits.max_headers {
             return Err(VerifyError::TooLarge {
@@ -383,24 +391,24 @@ impl Verifier {
             .filter(|q| q.contains("X-Amz-Algorithm"))
             .map(|q| {
                 let token_unsigned = self.settings.token_unsigned();
-                PresigningParams::find(q, limits, query.map(|params| (params, token_unsigned)))
+                let collect = query.map(|(params, at)| (params, at, token_unsigned));
+                PresigningParams::find(q, limits, collect)
             })
             .filter(PresigningParams::presigned);
         if presigning.is_none() {
             self.check_query_params(request.query)?;
         }
-        let mut names = SignedNames::new();
         let claims = match (authorization, presigning) {
             (Some(_), Some(_)) => return Err(VerifyError::MultipleAuthMechanisms),
             (None, None) => return Err(VerifyError::MissingAuthentication),
             (Some(value), None) => {
-                let mut claims = parse::parse_authorization(value, limits, &mut names)?;
+                let mut claims = parse::parse_authorization(value, limits, names)?;
                 claims.token = known
                     .security_token
                     .map(|found| TokenRef::Header(found.value));
                 claims
             }
-            (None, Some(found)) => parse::presigned_claims(found, limits, &mut names)?,
+            (None, Some(found)) => parse::presigned_claims(found, limits, names)?,
         };
 
         // When.
@@ -484,7 +492,7 @@ impl Verifier {
         {
             return Err(VerifyError::HostNotSigned);
         }
-        let matched = self.match_signed_headers(request, &names)?;
+        let matched = self.match_signed_headers(request, names)?;
 
         // What the body must be.
         let rules = self.settings.rules_for(credential.service);
@@ -1032,17 +1040,24 @@ impl<'r> Pending<'r> {
             canonical |= PresigningParams::TOKEN;
         }
         let mut own = canonical::query::Params::new();
-        let (params, presigning_at) = match collected {
+        let (names, query) = match collected {
+            Some(Collected {
+                names,
+                params,
+                presigning_at,
+            }) => (Some(names.as_slice()), Some((params, *presigning_at))),
+            None => (None, None),
+        };
+        let (params, presigning_at) = match query {
             // Collected by `parse` with some values taken as canonical before they were
             // read: those that are not are read again.
-            Some(collected) if presigned => {
+            Some((params, at)) if presigned => {
                 let mut reread = PresigningParams::COLLECTED_AS_CANONICAL & !canonical;
                 if self.claims.token.is_none() {
                     reread &= !PresigningParams::TOKEN;
                 }
                 if reread != 0 {
-                    let at = collected.presigning_at;
-                    for param in collected.params.iter_mut().skip(at) {
+                    for param in params.iter_mut().skip(at) {
                         // The presigning parameters' names, as they are collected.
                         let slot = PresigningParams::slot(param.name.text());
                         if slot.is_some_and(|i| reread >> i & 1 == 1) {
@@ -1050,7 +1065,7 @@ impl<'r> Pending<'r> {
                         }
                     }
                 }
-                (&mut collected.params, collected.presigning_at)
+                (params, at)
             }
             _ => {
                 let token_unsigned = verifier.settings.token_unsigned();
@@ -1079,6 +1094,7 @@ impl<'r> Pending<'r> {
             query: [others, presigning],
             headers: HeaderSource::Listed {
                 signed: self.claims.signed,
+                names,
                 matched: self.matched.as_slice(),
                 all: &self.request.headers,
                 plain,

@@ -363,9 +363,12 @@ fn split_sdk_form(value: &[u8]) -> Option<(&str, &str, &[u8])> {
     Some((credential, signed, signature))
 }
 
-/// A presigned query's parameters, collected while [`PresigningParams::find`] looks for
-/// the presigning ones, as the canonical query takes them.
+/// What `Verifier::verify` keeps from parsing for the canonical request, beside the
+/// `Pending` (which does not grow for it): the signed names, split once, and a presigned
+/// query's parameters, collected while [`PresigningParams::find`] looks for the presigning
+/// ones, as the canonical query takes them.
 pub(crate) struct Collected<'r> {
+    pub(crate) names: SignedNames<'r>,
     pub(crate) params: Params<'r>,
     /// Where the presigning parameters start. They follow the others and are in canonical
     /// order; the others are in the order they came in, until the canonical request sorts
@@ -377,6 +380,7 @@ impl Collected<'_> {
     #[inline]
     pub(crate) fn new() -> Self {
         Self {
+            names: SignedNames::new(),
             params: Params::new(),
             presigning_at: 0,
         }
@@ -450,12 +454,13 @@ impl<'r> PresigningParams<'r> {
     /// Finds the presigning parameters. With `collect`, every parameter also goes into its
     /// vector as [`PresigningParams::take`] says, with the values of
     /// [`COLLECTED_AS_CANONICAL`](Self::COLLECTED_AS_CANONICAL) as canonical, and the
-    /// session token left out when the `bool` says it is unsigned: the canonical query of
-    /// a presigned request then needs no second split.
+    /// session token left out when the `bool` says it is unsigned; the `usize` is set to
+    /// where the presigning ones start (see [`Collected`]): the canonical query of a
+    /// presigned request then needs no second split.
     pub(crate) fn find(
         query: &'r str,
         limits: &Limits,
-        mut collect: Option<(&mut Collected<'r>, bool)>,
+        mut collect: Option<(&mut Params<'r>, &mut usize, bool)>,
     ) -> Self {
         let mut found = Self {
             slots: [None; 7],
@@ -473,20 +478,20 @@ impl<'r> PresigningParams<'r> {
                     found.problem.get_or_insert(QueryProblem::Twice(name));
                 }
             }
-            if let Some((collected, _)) = collect.as_mut() {
+            if let Some((params, _, _)) = collect.as_mut() {
                 if slot.is_none() && !piece.is_empty() {
-                    query::push(&mut collected.params, name, value, Take::Raw);
+                    query::push(params, name, value, Take::Raw);
                 }
             }
         }
         // The presigning parameters follow the others, in their canonical order, a sorted
         // run of their own.
-        if let Some((collected, token_unsigned)) = collect {
-            collected.presigning_at = collected.params.len();
+        if let Some((params, presigning_at, token_unsigned)) = collect {
+            *presigning_at = params.len();
             for i in Self::CANONICAL_ORDER {
                 if let Some(value) = found.slots[i] {
                     let take = Self::take(Some(i), Self::COLLECTED_AS_CANONICAL, token_unsigned);
-                    query::push(&mut collected.params, Self::NAMES[i], value, take);
+                    query::push(params, Self::NAMES[i], value, take);
                 }
             }
         }

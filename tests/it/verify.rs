@@ -901,13 +901,14 @@ fn presigned_values_spelled_otherwise_verify() {
     );
 }
 
-/// `verify`, which collects a presigned query's parameters while it looks for the
-/// presigning ones, and `parse` then `finish`, which split the query again, agree: on
-/// success, and on the canonical request a mismatch explains. The queries hold empty
-/// pieces, pieces without `=`, a name that decodes to a presigning one, more parameters
-/// than fit on the stack, a date read trimmed, and a token added after signing.
+/// `verify`, which keeps the signed names from their split and collects a presigned
+/// query's parameters while it looks for the presigning ones, and `parse` then `finish`,
+/// which split both again, agree: on success, and on the canonical request a mismatch
+/// explains. The queries hold empty pieces, pieces without `=`, a name that decodes to a
+/// presigning one, more parameters than fit on the stack, a date read trimmed, and a token
+/// added after signing; the header signature, repeated and mixed-case headers.
 #[test]
-fn presigned_queries_verify_alike_through_both_apis() {
+fn verify_and_parse_then_finish_agree() {
     let outcome = |verifier: &Verifier, signed: &Signed, token: bool| {
         let request = signed.signable();
         let store = store(token);
@@ -953,6 +954,26 @@ fn presigned_queries_verify_alike_through_both_apis() {
             assert!(explained.contains(expected), "{change:?}: {explained}");
         }
     }
+
+    // Header signatures too: `verify` writes the canonical headers from the names it kept
+    // from the split, `finish` splits the list again. Repeated and mixed-case headers, a
+    // mismatch explained.
+    let mut case = plain_case();
+    case.token = true;
+    case.headers = vec![
+        ("X-Amz-Meta-A", "1".into()),
+        ("x-amz-meta-a", " 2  two ".into()),
+        ("Content-Type", "text/plain".into()),
+    ];
+    let signed = sign(&case, NOW);
+    assert_eq!(outcome(&verifier(), &signed, true), "ok");
+    let mut m = signed.clone();
+    m.headers.push(("X-AMZ-META-A".into(), "3".into()));
+    let explained = outcome(&verifier(), &m, true);
+    assert!(
+        explained.contains("\nx-amz-meta-a:1,2 two,3\n"),
+        "{explained}"
+    );
 
     // The token added after signing: in the query, not in the canonical request.
     let mut settings = sigv4::SigningSettings::s3();
