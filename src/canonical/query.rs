@@ -249,47 +249,54 @@ pub(crate) fn encode_into(out: &mut String, raw: &str) {
 /// escape `%XX` in upper-case hex of a byte that is not unreserved (`%41` would decode to
 /// `A`, `%2f` is lower-case: neither is canonical). Most queries on the wire pass, and are
 /// then compared and hashed as they are.
+///
+/// Short texts, the most, are classed here, inlined; longer ones and escapes elsewhere.
+#[inline]
 pub(crate) fn is_canonical(text: &[u8]) -> bool {
-    // One branch-free pass: every byte unreserved or `%`, and whether any is `%`.
-    let (outside, percent) = if text.len() < 32 {
-        // A table, a byte at a time.
-        let class = text
-            .iter()
-            .fold(0, |class, &b| class | CLASS[usize::from(b)]);
-        (class & OUTSIDE, class & PERCENT)
-    } else {
-        // Compared, in whole blocks of a fixed size, which the compiler unrolls into
-        // vector instructions. More than a few bytes past the last whole block are tested
-        // as the last 32, which overlap the blocks (a byte tested twice counts once); a
-        // few, one at a time.
-        let mut outside = 0u8;
-        let mut percent = 0u8;
-        let mut test = |bytes: &[u8]| {
-            for &b in bytes {
-                let is_percent = u8::from(b == b'%');
-                outside |= 1 ^ (u8::from(is_unreserved(b)) | is_percent);
-                percent |= is_percent;
-            }
-        };
-        let mut blocks = text.chunks_exact(32);
-        for block in &mut blocks {
-            test(block);
+    if text.len() >= 32 {
+        return is_canonical_long(text);
+    }
+    // One branch-free pass with a table: every byte unreserved or `%`, and whether any is
+    // `%`.
+    let class = text
+        .iter()
+        .fold(0, |class, &b| class | CLASS[usize::from(b)]);
+    match class {
+        0 => true,
+        PERCENT => escapes_are_canonical(text),
+        _ => false,
+    }
+}
+
+/// [`is_canonical`] of 32 bytes or more: compared, in whole blocks of a fixed size, which
+/// the compiler unrolls into vector instructions. More than a few bytes past the last
+/// whole block are tested as the last 32, which overlap the blocks (a byte tested twice
+/// counts once); a few, one at a time.
+fn is_canonical_long(text: &[u8]) -> bool {
+    let mut outside = 0u8;
+    let mut percent = 0u8;
+    let mut test = |bytes: &[u8]| {
+        for &b in bytes {
+            let is_percent = u8::from(b == b'%');
+            outside |= 1 ^ (u8::from(is_unreserved(b)) | is_percent);
+            percent |= is_percent;
         }
-        match text.last_chunk::<32>() {
-            Some(last) if blocks.remainder().len() > 8 => test(last),
-            _ => test(blocks.remainder()),
-        }
-        (outside, percent)
     };
-    if outside != 0 {
-        return false;
+    let mut blocks = text.chunks_exact(32);
+    for block in &mut blocks {
+        test(block);
     }
-    if percent == 0 {
-        return true;
+    match text.last_chunk::<32>() {
+        Some(last) if blocks.remainder().len() > 8 => test(last),
+        _ => test(blocks.remainder()),
     }
-    // A `%` inside an escape is not hex, so every escape is met at its `%`. The `%`s are
-    // found a word at a time: a value holds a few, and a `memchr` call for each costs more
-    // than the words.
+    outside == 0 && (percent == 0 || escapes_are_canonical(text))
+}
+
+/// Whether every `%` in `text` starts a canonical escape. A `%` inside an escape is not
+/// hex, so every escape is met at its `%`. The `%`s are found a word at a time: a value
+/// holds a few, and a `memchr` call for each costs more than the words.
+fn escapes_are_canonical(text: &[u8]) -> bool {
     let mut canonical = true;
     let mut at = 0;
     swar::for_each_word(text, b'a', |word| {
