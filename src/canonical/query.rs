@@ -75,11 +75,17 @@ impl<'a> Component<'a> {
         }
     }
 
+    /// Inlined: nearly every component is canonical, and written as it is.
+    #[inline]
     fn write<S: Sink>(&self, sink: &mut S) {
         if self.canonical {
             sink.put_str(self.text);
-            return;
+        } else {
+            self.write_encoded(sink);
         }
+    }
+
+    fn write_encoded<S: Sink>(&self, sink: &mut S) {
         let mut buf = [0u8; 96];
         let mut len = 0;
         for b in self.bytes() {
