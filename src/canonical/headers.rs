@@ -285,7 +285,7 @@ pub(crate) fn write_canonical<S: Sink>(sink: &mut S, sorted: &[SortedHeader<'_>]
             if i > 0 {
                 sink.put_byte(b'\n');
             }
-            write_name(sink, header.name, lowercase);
+            write_sorted_name(sink, header.name, lowercase);
             sink.put_byte(b':');
         }
         if header.plain {
@@ -309,7 +309,7 @@ pub(crate) fn write_signed_names<S: Sink>(
         if i > 0 {
             sink.put_byte(b';');
         }
-        write_name(sink, header.name, lowercase);
+        write_sorted_name(sink, header.name, lowercase);
     }
 }
 
@@ -335,6 +335,17 @@ fn push_signed_names(
         } else {
             out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
         }
+    }
+}
+
+/// [`write_name`] for the signer's headers, inlined there: nearly every name is lower
+/// case, and written as it is.
+#[inline]
+fn write_sorted_name<S: Sink>(sink: &mut S, name: &str, lowercase: bool) {
+    if lowercase || !name.bytes().any(|b| b.is_ascii_uppercase()) {
+        sink.put_str(name);
+    } else {
+        write_name(sink, name, false);
     }
 }
 
