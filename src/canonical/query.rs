@@ -248,7 +248,16 @@ pub(crate) fn count_upper_bound(raw: &str) -> usize {
 
 /// Appends `raw` to `out` encoded as a canonical query component.
 pub(crate) fn encode_into(out: &mut String, raw: &str) {
-    out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
+    // Access key ids and most values are unreserved characters alone, copied as they are.
+    if raw
+        .bytes()
+        .fold(0, |class, b| class | CLASS[usize::from(b)])
+        == 0
+    {
+        out.push_str(raw);
+    } else {
+        out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
+    }
 }
 
 /// Whether re-encoding would leave `text` as it is: every byte unreserved, or part of an
@@ -552,6 +561,22 @@ mod tests {
             let a = (canonical(&pair[0].name), canonical(&pair[0].value));
             let b = (canonical(&pair[1].name), canonical(&pair[1].value));
             assert!(a <= b, "{a:?} before {b:?}");
+        }
+    }
+
+    #[test]
+    fn encoding_copies_unreserved_text_and_escapes_the_rest() {
+        for (raw, encoded) in [
+            ("AKIDEXAMPLE", "AKIDEXAMPLE"),
+            ("a-b.c_d~e", "a-b.c_d~e"),
+            ("", ""),
+            ("a/b c", "a%2Fb%20c"),
+            ("%", "%25"),
+            ("\u{e9}", "%C3%A9"),
+        ] {
+            let mut out = String::from("=");
+            encode_into(&mut out, raw);
+            assert_eq!(out, format!("={encoded}"), "{raw:?}");
         }
     }
 
