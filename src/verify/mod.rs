@@ -328,19 +328,19 @@ impl Verifier {
         store: &S,
         now: OffsetDateTime,
     ) -> Result<Verified<'r, S::Data>, VerifyError> {
-        // A presigned query's parameters, collected as `parse` splits it for the
-        // presigning ones, so that the canonical query needs no second split.
-        let mut query = Collected::new();
+        // What `parse` keeps for the canonical request, so that `finish` splits nothing
+        // again: the signed names, and a presigned query's parameters.
+        let mut collected = Collected::new();
         // Borrowed where it lies rather than moved out of the `Result`: it is some
         // hundreds of bytes.
-        let parsed = self.parse_collecting(request, body, now, Some(&mut query));
+        let parsed = self.parse_collecting(request, body, now, Some(&mut collected));
         let pending = match parsed {
             Ok(ref pending) => pending,
             Err(error) => return Err(error),
         };
         let token = SentToken(pending.claims.token);
         let credential = store.lookup_with_token(pending.access_key_id(), token)?;
-        pending.finish_in_place(self, credential, Some(&mut query))
+        pending.finish_in_place(self, credential, Some(&mut collected))
     }
 
     /// Step one: every check that needs no secret. `now` is the server's clock.
@@ -353,11 +353,11 @@ impl Verifier {
         self.parse_collecting(request, body, now, None)
     }
 
-    /// [`parse`](Self::parse), and, for a presigned request, its query's parameters into
-    /// `query`, as the canonical query takes them: the values of the credential, the date
-    /// and the session token as canonical before they are read, which `Pending` records
-    /// for the first two and `with_canonical` finds for the token, re-reading those that
-    /// are not.
+    /// [`parse`](Self::parse), keeping in `collect` the signed names and, for a presigned
+    /// request, its query's parameters as the canonical query takes them: the values of
+    /// the credential, the date and the session token as canonical before they are read,
+    /// which `Pending` records for the first two and `with_canonical` finds for the token,
+    /// re-reading those that are not.
     fn parse_collecting<'r>(
         &self,
         request: &'r SignableRequest<'r>,
@@ -890,12 +890,12 @@ impl<'r> Pending<'r> {
     }
 
     /// [`finish`](Self::finish) without moving `self`, which is some hundreds of bytes.
-    /// `query`: a presigned query's parameters, if `parse` collected them.
+    /// `collected`: what `parse` kept, if it kept it.
     fn finish_in_place<D>(
         &self,
         verifier: &Verifier,
         credential: Option<Arc<StoredCredential<D>>>,
-        mut query: Option<&mut Collected<'r>>,
+        mut collected: Option<&mut Collected<'r>>,
     ) -> Result<Verified<'r, D>, VerifyError> {
         let claimed = self.claims.credential;
         let Some(credential) = credential else {
@@ -934,7 +934,7 @@ impl<'r> Pending<'r> {
         // The keyed MAC, copied out of the cache. The canonical request is hashed apart
         // from it, and built again only to explain a mismatch.
         let mut mac = self.with_key(verifier, &credential, SigningKey::mac);
-        let hash = self.with_canonical(verifier, token, query.as_deref_mut(), |c| c.hash());
+        let hash = self.with_canonical(verifier, token, collected.as_deref_mut(), |c| c.hash());
         write_string_to_sign(&mut mac, date, scope.region, scope.service, &hash);
         let signature: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
         // Compared as hex, as it was sent: encoding the expected signature costs less
@@ -949,7 +949,7 @@ impl<'r> Pending<'r> {
                 &hash,
             );
             return Err(VerifyError::SignatureDoesNotMatch {
-                canonical_request: self.with_canonical(verifier, token, query, |c| c.to_text()),
+                canonical_request: self.with_canonical(verifier, token, collected, |c| c.to_text()),
                 string_to_sign: String::from_utf8_lossy(&string_to_sign).into_owned(),
             });
         }
@@ -1016,11 +1016,11 @@ impl<'r> Pending<'r> {
 
     /// Builds the canonical request the client should have signed and hands it to `f`.
     /// `token`: how the session token compared with the stored one; a token found
-    /// canonical (in a query) or plain (in a header) needs no second look. `collected`: a
-    /// presigned query's parameters, if `parse` collected them; their values taken as
-    /// canonical and found not to be are read again, and the request's own parameters are
-    /// sorted, in place (so a second call finds them ready). Without them, the query is
-    /// split again.
+    /// canonical (in a query) or plain (in a header) needs no second look. `collected`: what
+    /// `parse` kept, if it kept it: the signed names, which the canonical headers take, and
+    /// a presigned query's parameters, whose values taken as canonical and found not to be
+    /// are read again, and whose request's own are sorted, in place (so a second call
+    /// finds them ready). Without it, the list and the query are split again.
     fn with_canonical<R>(
         &self,
         verifier: &Verifier,
