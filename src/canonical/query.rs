@@ -249,11 +249,7 @@ pub(crate) fn count_upper_bound(raw: &str) -> usize {
 /// Appends `raw` to `out` encoded as a canonical query component.
 pub(crate) fn encode_into(out: &mut String, raw: &str) {
     // Access key ids and most values are unreserved characters alone, copied as they are.
-    if raw
-        .bytes()
-        .fold(0, |class, b| class | CLASS[usize::from(b)])
-        == 0
-    {
+    if classes(raw.as_bytes()) == 0 {
         out.push_str(raw);
     } else {
         out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
@@ -271,12 +267,7 @@ pub(crate) fn is_canonical(text: &[u8]) -> bool {
     if text.len() >= 32 {
         return is_canonical_long(text);
     }
-    // One branch-free pass with a table: every byte unreserved or `%`, and whether any is
-    // `%`.
-    let class = text
-        .iter()
-        .fold(0, |class, &b| class | CLASS[usize::from(b)]);
-    match class {
+    match classes(text) {
         0 => true,
         PERCENT => escapes_are_canonical(text),
         _ => false,
@@ -323,6 +314,14 @@ fn escapes_are_canonical(text: &[u8]) -> bool {
         at += 8;
     });
     canonical
+}
+
+/// The [`CLASS`]es of `text`'s bytes joined, in one branch-free pass: 0 when every byte is
+/// unreserved.
+#[inline(always)]
+fn classes(text: &[u8]) -> u8 {
+    text.iter()
+        .fold(0, |class, &b| class | CLASS[usize::from(b)])
 }
 
 /// [`CLASS`] of a byte neither unreserved nor `%`.

@@ -432,9 +432,11 @@ impl<'r> PresigningParams<'r> {
     pub(crate) const COLLECTED_AS_CANONICAL: u8 =
         Self::CANONICAL_ONCE_ACCEPTED | Self::CREDENTIAL | Self::DATE | Self::TOKEN;
 
-    /// The credential's, the date's and the session token's slots, as bits.
+    /// The credential's slot, as a bit.
     pub(crate) const CREDENTIAL: u8 = 1 << 1;
+    /// The date's slot, as a bit.
     pub(crate) const DATE: u8 = 1 << 2;
+    /// The session token's slot, as a bit.
     pub(crate) const TOKEN: u8 = 1 << 6;
 
     /// How a presigned request's canonical query takes the parameter in `slot` (`None`
