@@ -249,7 +249,7 @@ pub(crate) fn count_upper_bound(raw: &str) -> usize {
 /// Appends `raw` to `out` encoded as a canonical query component.
 pub(crate) fn encode_into(out: &mut String, raw: &str) {
     // Access key ids and most values are unreserved characters alone, copied as they are.
-    if classes(raw.as_bytes()) == 0 {
+    if is_unreserved_text(raw.as_bytes()) {
         out.push_str(raw);
     } else {
         out.extend(percent_encode(raw.as_bytes(), UNRESERVED_ONLY));
@@ -322,6 +322,12 @@ fn escapes_are_canonical(text: &[u8]) -> bool {
 fn classes(text: &[u8]) -> u8 {
     text.iter()
         .fold(0, |class, &b| class | CLASS[usize::from(b)])
+}
+
+/// Whether every byte of a short text is unreserved, so that encoding leaves it as it is.
+#[inline]
+pub(crate) fn is_unreserved_text(text: &[u8]) -> bool {
+    classes(text) == 0
 }
 
 /// [`CLASS`] of a byte neither unreserved nor `%`.

@@ -589,9 +589,7 @@ fn is_canonical_credential(raw: &str, parts: &CredentialParts<'_>) -> bool {
     }
     escaped
         && at + parts.terminator.len() == bytes.len()
-        && parts.access_key_id.bytes().fold(true, |ok, b| {
-            ok & crate::canonical::path::UNRESERVED[usize::from(b)]
-        })
+        && crate::canonical::query::is_unreserved_text(parts.access_key_id.as_bytes())
 }
 
 /// An `X-Amz-Date` value, and whether it was read as it was sent (not trimmed): then it is
