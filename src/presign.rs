@@ -17,16 +17,28 @@ use crate::signing_key::TERMINATOR;
 /// The longest a presigned URL may live: seven days, in seconds.
 pub const MAX_EXPIRES: u64 = 604_800;
 
-/// The query parameters presigning adds, which a request to presign must not already hold.
-const PRESIGN_PARAMS: [&str; 7] = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Security-Token",
-    "X-Amz-Signature",
-];
+/// The names of the query parameters presigning adds, for the signer and the verifier.
+pub(crate) mod param {
+    pub(crate) const ALGORITHM: &str = "X-Amz-Algorithm";
+    pub(crate) const CREDENTIAL: &str = "X-Amz-Credential";
+    pub(crate) const DATE: &str = "X-Amz-Date";
+    pub(crate) const EXPIRES: &str = "X-Amz-Expires";
+    pub(crate) const SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
+    pub(crate) const SIGNATURE: &str = "X-Amz-Signature";
+    pub(crate) const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+
+    /// All of them, which a request to presign must not already hold. The verifier's
+    /// slots for them (`PresigningParams`) are in this order.
+    pub(crate) const ALL: [&str; 7] = [
+        ALGORITHM,
+        CREDENTIAL,
+        DATE,
+        EXPIRES,
+        SIGNED_HEADERS,
+        SIGNATURE,
+        SECURITY_TOKEN,
+    ];
+}
 
 /// A presigned request target: the path and the query with the signature in it.
 #[derive(Clone, PartialEq, Eq)]
@@ -183,8 +195,8 @@ impl Signer {
             write(target);
             from..target.len()
         };
-        let algorithm = value(&mut target, "X-Amz-Algorithm", &|t| t.push_str(ALGORITHM));
-        let credential = value(&mut target, "X-Amz-Credential", &|t| {
+        let algorithm = value(&mut target, param::ALGORITHM, &|t| t.push_str(ALGORITHM));
+        let credential = value(&mut target, param::CREDENTIAL, &|t| {
             canonical::query::encode_into(t, params.credentials.access_key_id());
             // Region and service are checked to hold only unreserved characters, so the
             // scope needs no encoding but for its slashes.
@@ -196,41 +208,41 @@ impl Signer {
             t.push_str("%2F");
             t.push_str(TERMINATOR);
         });
-        let date = value(&mut target, "X-Amz-Date", &|t| {
+        let date = value(&mut target, param::DATE, &|t| {
             t.push_str(start.date.as_str())
         });
-        let signed_headers = value(&mut target, "X-Amz-SignedHeaders", &|t| {
+        let signed_headers = value(&mut target, param::SIGNED_HEADERS, &|t| {
             source.push_signed_names(t, "%3B")
         });
-        let expires = value(&mut target, "X-Amz-Expires", &|t| {
+        let expires = value(&mut target, param::EXPIRES, &|t| {
             push_decimal(t, expires_in)
         });
         // The credentials hold the token encoded already.
         let token = params
             .credentials
             .session_token_query()
-            .map(|token| value(&mut target, "X-Amz-Security-Token", &|t| t.push_str(token)));
+            .map(|token| value(&mut target, param::SECURITY_TOKEN, &|t| t.push_str(token)));
 
         let mut query = canonical::query::Params::new();
         canonical::query::parse(request.query, |_| Take::Raw, &mut query);
         if let Some(taken) = query
             .as_slice()
             .iter()
-            .find_map(|p| PRESIGN_PARAMS.iter().find(|name| p.name.is(name)))
+            .find_map(|p| param::ALL.iter().find(|name| p.name.is(name)))
         {
             return Err(SigningError::QueryAlreadySigned {
                 name: (*taken).to_owned(),
             });
         }
         let ours = [
-            Some(("X-Amz-Algorithm", algorithm)),
-            Some(("X-Amz-Credential", credential)),
-            Some(("X-Amz-Date", date)),
-            Some(("X-Amz-Expires", expires)),
+            Some((param::ALGORITHM, algorithm)),
+            Some((param::CREDENTIAL, credential)),
+            Some((param::DATE, date)),
+            Some((param::EXPIRES, expires)),
             token
                 .filter(|_| sign_token)
-                .map(|t| ("X-Amz-Security-Token", t)),
-            Some(("X-Amz-SignedHeaders", signed_headers)),
+                .map(|t| (param::SECURITY_TOKEN, t)),
+            Some((param::SIGNED_HEADERS, signed_headers)),
         ];
         // In canonical order already: merged with the request's own as they are written.
         let mut presigning = InlineVec::<QueryParam<'_>, 6>::new();
@@ -253,7 +265,9 @@ impl Signer {
         let mac = start.with_key(self, params.credentials, |cached| cached.key().mac());
         let signature = start.signature(mac, &canonical, details);
         drop((query, presigning));
-        target.push_str("&X-Amz-Signature=");
+        target.push('&');
+        target.push_str(param::SIGNATURE);
+        target.push('=');
         target.push_str(signature_str(&signature));
         Ok(PresignedRequest { target, params_at })
     }

@@ -388,7 +388,7 @@ impl Verifier {
         // A query is split only when it holds the name of the parameter that presigns it.
         let presigning = request
             .query
-            .filter(|q| q.contains("X-Amz-Algorithm"))
+            .filter(|q| q.contains(crate::presign::param::ALGORITHM))
             .map(|q| {
                 let token_unsigned = self.settings.token_unsigned();
                 let collect = query.map(|(params, at)| (params, at, token_unsigned));

@@ -403,15 +403,8 @@ enum QueryProblem<'r> {
 }
 
 impl<'r> PresigningParams<'r> {
-    const NAMES: [&'static str; 7] = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-    ];
+    /// The names, one for each slot.
+    const NAMES: [&'static str; 7] = crate::presign::param::ALL;
 
     /// The place in `slots` of a presigning parameter's name.
     pub(crate) fn slot(name: &str) -> Option<usize> {
