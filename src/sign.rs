@@ -394,9 +394,9 @@ impl Signer {
                 });
             }
             // The keys (a name's first eight bytes, lower-cased) settle most comparisons.
-            let replaced = added
-                .iter()
-                .any(|a| canonical::headers::same_name(a.name, a.key(), name, scan.key));
+            let replaced = added.iter().any(|a| {
+                canonical::headers::same_name(a.name.as_bytes(), a.key(), name.as_bytes(), scan.key)
+            });
             if replaced || exclusions.is_excluded(name, scan.key) {
                 continue;
             }

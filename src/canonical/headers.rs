@@ -264,8 +264,9 @@ pub(crate) fn sort(headers: &mut [SortedHeader<'_>], lowercase: bool) {
     headers.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| rest(a, b)));
     let mut previous: Option<(u64, &str)> = None;
     for header in headers.iter_mut() {
-        header.repeat =
-            previous.is_some_and(|(key, name)| same_name(name, key, header.name, header.key));
+        header.repeat = previous.is_some_and(|(key, name): (u64, &str)| {
+            same_name(name.as_bytes(), key, header.name.as_bytes(), header.key)
+        });
         previous = Some((header.key, header.name));
     }
 }
@@ -504,7 +505,7 @@ fn write_listed<'a, S: Sink>(
     let name_at = |index: usize| {
         let name = names.nth(index.saturating_sub(next_index));
         next_index = index + 1;
-        name
+        name.map(str::as_bytes)
     };
     write_matched(sink, name_at, matched, all, plain);
 }
@@ -512,7 +513,7 @@ fn write_listed<'a, S: Sink>(
 /// [`write_listed`], each signed name found by its place in the list by `name_at`.
 fn write_matched<'a, S: Sink>(
     sink: &mut S,
-    mut name_at: impl FnMut(usize) -> Option<&'a str>,
+    mut name_at: impl FnMut(usize) -> Option<&'a [u8]>,
     matched: &[Matched],
     all: &[Header<'_>],
     plain: u64,
@@ -531,7 +532,7 @@ fn write_matched<'a, S: Sink>(
                 sink.put_byte(b'\n');
             }
             match name_at(index) {
-                Some(signed_name) => sink.put_str(signed_name),
+                Some(signed_name) => sink.put(signed_name),
                 // The header's name matched the signed one but for case.
                 None => write_name(sink, name, false),
             }
@@ -552,15 +553,17 @@ fn write_matched<'a, S: Sink>(
 /// A signed header name, and its [`name_key`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SignedName<'a> {
-    pub(crate) name: &'a str,
+    /// The name's bytes: a checked list is ASCII, and its names are sliced without
+    /// asking where characters start.
+    pub(crate) name: &'a [u8],
     pub(crate) key: u64,
 }
 
 impl<'a> SignedName<'a> {
-    fn new(name: &'a str) -> Self {
+    fn new(name: &'a [u8]) -> Self {
         Self {
             name,
-            key: name_key(name),
+            key: swar::lower(swar::be_prefix(name)),
         }
     }
 
@@ -568,13 +571,13 @@ impl<'a> SignedName<'a> {
     /// their keys are their first eight bytes as they are): the keys settle it unless the
     /// two share their first eight bytes, and then the rest does.
     fn precedes(self, next: Self) -> bool {
-        let rest = |name: &'a str| name.get(8..).unwrap_or_default();
+        let rest = |name: &'a [u8]| name.get(8..).unwrap_or_default();
         self.key < next.key || (self.key == next.key && precedes(rest(self.name), rest(next.name)))
     }
 
     /// Whether `name`, in any case, is this name. `key` is `name`'s [`name_key`].
     pub(crate) fn is(self, name: &str, key: u64) -> bool {
-        same_name(self.name, self.key, name, key)
+        same_name(self.name, self.key, name.as_bytes(), key)
     }
 }
 
@@ -584,11 +587,11 @@ impl<'a> SignedName<'a> {
 ///
 /// Inlined: searches call it for every candidate, and a call costs more than the test.
 #[inline(always)]
-pub(crate) fn same_name(a: &str, a_key: u64, b: &str, b_key: u64) -> bool {
+pub(crate) fn same_name(a: &[u8], a_key: u64, b: &[u8], b_key: u64) -> bool {
     if a_key != b_key || a.len() != b.len() {
         return false;
     }
-    let (a, b) = (a.as_bytes().get(8..), b.as_bytes().get(8..));
+    let (a, b) = (a.get(8..), b.get(8..));
     a == b || a.zip(b).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
@@ -597,8 +600,7 @@ pub(crate) type SignedNames<'a> = InlineVec<SignedName<'a>, 16>;
 
 /// Whether `a` sorts strictly before `b`. Names are short and differ early: a loop here
 /// costs less than a call to `memcmp` for each pair.
-fn precedes(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn precedes(a: &[u8], b: &[u8]) -> bool {
     for (x, y) in a.iter().zip(b) {
         if x != y {
             return x < y;
@@ -664,36 +666,45 @@ fn is_simple(bytes: &[u8]) -> bool {
 /// does not stop the walk; it only spoils the result.
 fn split_simple<'a>(raw: &'a str, names: &mut SignedNames<'a>) -> bool {
     let bytes = raw.as_bytes();
+    // The bytes past the last eight, then a `;` that ends the last name; where the list
+    // is eight bytes or longer, read as its last eight, shifted.
+    let rest = bytes.len() % 8;
+    let last = match bytes.last_chunk::<8>() {
+        Some(last) => {
+            let shift = 8 * (8 - rest) as u32;
+            u64::from_le_bytes(*last).checked_shr(shift).unwrap_or(0)
+                | u64::from(b';') << (8 * rest)
+        }
+        None => swar::short_word(bytes, u64::from(b';')),
+    };
+    let words = bytes
+        .chunks_exact(8)
+        .map(swar::le_word)
+        .chain(std::iter::once(last));
     let mut ok = true;
     let mut start = 0;
-    let mut previous = SignedName { name: "", key: 0 };
-    let mut at = 0;
-    while at <= bytes.len() {
-        let word = match bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-            Some(word) => u64::from_le_bytes(*word),
-            // Past the last full eight bytes: the rest, then a `;` that ends the last name.
-            None => swar::short_word(bytes.get(at..).unwrap_or_default(), u64::from(b';')),
-        };
+    let mut previous = SignedName { name: b"", key: 0 };
+    for (at, word) in (0..).step_by(8).zip(words) {
         let mut ends = swar::equal(word, b';');
         while ends != 0 {
             let end = at + ends.trailing_zeros() as usize / 8;
-            let name = raw.get(start..end).unwrap_or_default();
+            ends &= ends - 1;
+            let name = bytes.get(start..end).unwrap_or_default();
+            // A name's key is its first eight bytes; where eight bytes follow its start,
+            // they are read at once, and those past the name masked off.
             let key = match bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
                 Some(first) => {
-                    let padding = 8usize.saturating_sub(name.len()) as u32 * 8;
-                    let word = u64::from_be_bytes(*first);
-                    word.checked_shr(padding).map_or(0, |word| word << padding)
+                    let past = u64::MAX.checked_shr(8 * name.len() as u32).unwrap_or(0);
+                    u64::from_be_bytes(*first) & !past
                 }
-                None => swar::be_prefix(name.as_bytes()),
+                None => swar::be_prefix(name),
             };
             let next = SignedName { name, key };
             ok &= !name.is_empty() && (start == 0 || previous.precedes(next));
             names.push(next);
             previous = next;
             start = end + 1;
-            ends &= ends - 1;
         }
-        at += 8;
     }
     ok
 }
@@ -721,12 +732,12 @@ pub(crate) fn parse_signed_names<'a>(
     // Whether the name from `start` to `end` holds only token characters and follows the
     // one before; if so it goes into `names`.
     let mut push = |start: usize, end: usize, names: &mut SignedNames<'a>| {
-        let Some(name) = raw.get(start..end) else {
+        let Some(name) = bytes.get(start..end) else {
             return false;
         };
         let valid = name
-            .bytes()
-            .fold(0u8, |bad, b| bad | NAME_CLASS[usize::from(b)])
+            .iter()
+            .fold(0u8, |bad, &b| bad | NAME_CLASS[usize::from(b)])
             == 0;
         let next = SignedName::new(name);
         if name.is_empty() || !valid || previous.is_some_and(|p| !p.precedes(next)) {
@@ -804,8 +815,8 @@ mod tests {
         ] {
             let mut names = SignedNames::new();
             let list = parse_signed_names(raw, &mut names).expect("valid");
-            let split: Vec<&str> = names.as_slice().iter().map(|n| n.name).collect();
-            assert_eq!(split, ["host", "x-amz-date", "z"]);
+            let split: Vec<&[u8]> = names.as_slice().iter().map(|n| n.name).collect();
+            assert_eq!(split, [&b"host"[..], b"x-amz-date", b"z"]);
             assert!(list.names().eq(["host", "x-amz-date", "z"]));
             let mut text = Vec::new();
             list.write(&mut text);
@@ -865,11 +876,12 @@ mod tests {
                     };
                     let mut names = SignedNames::new();
                     let parsed = parse_signed_names(text, &mut names)
-                        .map(|_| names.iter().map(|n| n.name.as_bytes().to_vec()).collect());
+                        .map(|_| names.iter().map(|n| n.name.to_vec()).collect());
                     assert_eq!(parsed, reference(&raw), "{text:?}");
                     if parsed.is_some() {
                         for n in names.iter() {
-                            assert_eq!(n.key, name_key(n.name), "{text:?}");
+                            let name = std::str::from_utf8(n.name).expect("ASCII");
+                            assert_eq!(n.key, name_key(name), "{text:?}");
                         }
                     }
                 }
@@ -905,7 +917,7 @@ mod tests {
             ("x-amz-date", "x-amz-dat", false),
             ("host", "h\u{f3}t", false),
         ] {
-            let name = SignedName::new(signed);
+            let name = SignedName::new(signed.as_bytes());
             assert_eq!(name.is(sent, name_key(sent)), same, "{signed} {sent}");
         }
     }
@@ -930,10 +942,10 @@ mod tests {
             ("", "a"),
             ("x-amz-a", "x-amz-b"),
         ] {
-            assert!(precedes(a, b), "{a} {b}");
-            assert!(!precedes(b, a), "{b} {a}");
+            assert!(precedes(a.as_bytes(), b.as_bytes()), "{a} {b}");
+            assert!(!precedes(b.as_bytes(), a.as_bytes()), "{b} {a}");
         }
-        assert!(!precedes("host", "host"));
+        assert!(!precedes(b"host", b"host"));
     }
 
     #[test]

@@ -625,7 +625,7 @@ impl Verifier {
         }
         if let Some(missing) = names.get(present) {
             return Err(VerifyError::SignedHeaderMissing {
-                name: missing.name.to_owned(),
+                name: String::from_utf8_lossy(missing.name).into_owned(),
             });
         }
         if let Some(name) = unsigned_amz {

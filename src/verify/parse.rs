@@ -793,7 +793,7 @@ mod tests {
                 .as_slice()
                 .iter()
                 .map(|n| n.name)
-                .eq(["host", "x-amz-date"]));
+                .eq([&b"host"[..], b"x-amz-date"]));
             assert_eq!(&claims.signature[..], sig.as_bytes());
         }
         // A value the SDK form splits but cannot parse gets the general parser's error.
@@ -850,7 +850,7 @@ mod tests {
             .as_slice()
             .iter()
             .map(|n| n.name)
-            .eq(["host", "x-amz-meta-a"]));
+            .eq([&b"host"[..], b"x-amz-meta-a"]));
         let twice = format!("{q}&X-Amz-Date=20150830T123600Z");
         assert!(parse_presigned(&twice, &limits(), &mut SignedNames::new()).is_err());
         let without = q.replace("&X-Amz-Expires=60", "");
