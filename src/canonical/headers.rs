@@ -659,6 +659,18 @@ fn is_simple(bytes: &[u8]) -> bool {
     others == 0
 }
 
+/// For each length up to eight, the mask that keeps that many bytes at the top of a
+/// big-endian word.
+const KEEP_FIRST: [u64; 9] = {
+    let mut masks = [0u64; 9];
+    let mut n = 1;
+    while n <= 8 {
+        masks[n] = !(u64::MAX >> 1 >> (8 * n - 1));
+        n += 1;
+    }
+    masks
+};
+
 /// Splits a list of lower-case letters, digits and `-` separated by `;` (see [`is_simple`])
 /// into `names`: whether each name is there and follows the one before. The `;`s are
 /// found eight bytes at a time, and a name's key is its first eight bytes as they are
@@ -666,8 +678,8 @@ fn is_simple(bytes: &[u8]) -> bool {
 /// does not stop the walk; it only spoils the result.
 fn split_simple<'a>(raw: &'a str, names: &mut SignedNames<'a>) -> bool {
     let bytes = raw.as_bytes();
-    // The bytes past the last eight, then a `;` that ends the last name; where the list
-    // is eight bytes or longer, read as its last eight, shifted.
+    // The bytes past the last full eight, then a `;` that ends the last name; where the
+    // list is eight bytes or longer, read as its last eight, shifted.
     let rest = bytes.len() % 8;
     let last = match bytes.last_chunk::<8>() {
         Some(last) => {
@@ -693,10 +705,7 @@ fn split_simple<'a>(raw: &'a str, names: &mut SignedNames<'a>) -> bool {
             // A name's key is its first eight bytes; where eight bytes follow its start,
             // they are read at once, and those past the name masked off.
             let key = match bytes.get(start..).and_then(<[u8]>::first_chunk::<8>) {
-                Some(first) => {
-                    let past = u64::MAX.checked_shr(8 * name.len() as u32).unwrap_or(0);
-                    u64::from_be_bytes(*first) & !past
-                }
+                Some(first) => u64::from_be_bytes(*first) & KEEP_FIRST[name.len().min(8)],
                 None => swar::be_prefix(name),
             };
             let next = SignedName { name, key };

@@ -698,6 +698,29 @@ mod tests {
         assert_eq!(names, sorted);
     }
 
+    /// The slots the code names by number (bits, `take`'s arms, `presigned`) are the
+    /// parameters they stand for.
+    #[test]
+    fn presigning_slots_are_their_names() {
+        use crate::presign::param;
+        let slot = |name| PresigningParams::slot(name).expect("a presigning name");
+        let bit = |name| 1u8 << slot(name);
+        assert_eq!(PresigningParams::CREDENTIAL, bit(param::CREDENTIAL));
+        assert_eq!(PresigningParams::DATE, bit(param::DATE));
+        assert_eq!(PresigningParams::TOKEN, bit(param::SECURITY_TOKEN));
+        assert_eq!(
+            PresigningParams::CANONICAL_ONCE_ACCEPTED,
+            bit(param::ALGORITHM) | bit(param::EXPIRES)
+        );
+        let take =
+            |name, token_unsigned| PresigningParams::take(Some(slot(name)), 0, token_unsigned);
+        assert_eq!(take(param::SIGNATURE, false), Take::Skip);
+        assert_eq!(take(param::SECURITY_TOKEN, true), Take::Skip);
+        assert_eq!(take(param::SECURITY_TOKEN, false), Take::CanonicalName);
+        assert_eq!(take(param::SIGNED_HEADERS, true), Take::CanonicalName);
+        assert_eq!(slot(param::ALGORITHM), 0, "presigned() reads slot 0");
+    }
+
     /// A query's credential is found canonical exactly when re-encoding would leave it as
     /// it is, for any separators and access key ids of characters reserved or not (the
     /// other parts are what `Verifier::parse` accepts).
