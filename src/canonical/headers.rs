@@ -213,7 +213,12 @@ pub(crate) fn scan_name(name: &str) -> NameScan {
 /// with zeros: keys compare as the names' first eight bytes do, so most comparisons of two
 /// names are one comparison of integers.
 pub(crate) const fn name_key(name: &str) -> u64 {
-    swar::lower(swar::be_prefix(name.as_bytes()))
+    name_key_of(name.as_bytes())
+}
+
+/// [`name_key`] of a name held as bytes.
+const fn name_key_of(name: &[u8]) -> u64 {
+    swar::lower(swar::be_prefix(name))
 }
 
 /// `host`'s [`name_key`].
@@ -563,7 +568,7 @@ impl<'a> SignedName<'a> {
     fn new(name: &'a [u8]) -> Self {
         Self {
             name,
-            key: swar::lower(swar::be_prefix(name)),
+            key: name_key_of(name),
         }
     }
 
